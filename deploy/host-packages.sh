@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs on the host, only those missing (idempotent).
+# Fonts: training and evaluation faces (see ../shared/DATA-POLICY.md); nginx + njs: the gateway.
+set -euo pipefail
+packages=(
+  fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
+  fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
+  nginx libnginx-mod-http-js
+  chromium chromium-driver
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+$sudo_cmd apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

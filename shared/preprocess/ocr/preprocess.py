@@ -1,0 +1,138 @@
+"""Image decoding and the one preprocessing function shared by training, evaluation and serving.
+
+Output convention: a uint8 array (height, width) with text bright on a dark (0) background, so that
+zero padding to the right of a line looks like more background.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+class ImageInputError(ValueError):
+    """An image that cannot be read as one text line; ``code`` is a stable machine-readable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PreprocessOptions:
+    height: int = 32
+    max_width: int = 2048
+    binarize: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Bytes -> a loaded PIL image (first frame of an animation, EXIF orientation applied).
+
+    Raises ImageInputError for empty, unreadable, truncated or oversized (decompression bomb) input.
+    """
+    if not data:
+        raise ImageInputError("empty_image", "the image is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageInputError(
+                    "image_too_large",
+                    f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels",
+                )
+            image.seek(0)
+            image.load()
+    except ImageInputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageInputError("image_too_large", f"the image decodes to too many pixels: {error}") from error
+    except UnidentifiedImageError as error:
+        raise ImageInputError("not_an_image", "the data is not an image in a supported format") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageInputError("corrupt_image", f"the image could not be decoded: {error}") from error
+    return ImageOps.exif_transpose(image)
+
+
+def to_grayscale(image: Image.Image) -> np.ndarray:
+    """Any PIL mode -> uint8 luminance; transparency is composited over white, 16-bit is rescaled."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":
+            low, high = float(values.min()), float(values.max())
+            scaled = (values - low) / (high - low) * 255.0 if high > low else np.zeros_like(values)
+        else:
+            scaled = values / (65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0) * 255.0
+        return np.clip(scaled, 0, 255).astype(np.uint8)
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    if image.mode == "CMYK":
+        image = image.convert("RGB")
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
+def normalize_contrast(gray: np.ndarray) -> np.ndarray:
+    """Stretch the 1st..99th percentile to 0..255 and make text bright on a dark background."""
+    low, high = np.percentile(gray, [1, 99])
+    if high - low < 1:
+        return np.zeros_like(gray, dtype=np.uint8)
+    stretched = np.clip((gray.astype(np.float32) - low) * (255.0 / (high - low)), 0, 255)
+    # Background is the majority of a text line: if it is light, the text is dark, so invert.
+    if np.median(stretched) > 127:
+        stretched = 255.0 - stretched
+    return stretched.astype(np.uint8)
+
+
+def binarize_adaptive(gray: np.ndarray, radius: int = 8, offset: float = 10.0) -> np.ndarray:
+    """Local-mean threshold (the seed article's adaptive binarisation), for bright-on-dark input."""
+    local_mean = np.asarray(Image.fromarray(gray).filter(ImageFilter.BoxBlur(radius)), dtype=np.float32)
+    return np.where(gray.astype(np.float32) > local_mean + offset, 255, 0).astype(np.uint8)
+
+
+def preprocess(image: Image.Image, options: PreprocessOptions = PreprocessOptions()) -> np.ndarray:
+    """PIL image -> uint8 (options.height, width): grayscale, contrast, optional binarisation, resize.
+
+    The width keeps the aspect ratio. Raises ImageInputError when the image is too small to hold text
+    or so wide that it cannot be one text line.
+    """
+    width, height = image.size
+    if width < 2 or height < 2:
+        raise ImageInputError("image_too_small", f"the image is {width}x{height} pixels; a text line needs more")
+    target_width = max(8, round(width * options.height / height))
+    if target_width > options.max_width:
+        raise ImageInputError(
+            "aspect_ratio",
+            f"the image is {width}x{height}: too wide for one text line "
+            f"(width/height above {options.max_width // options.height})",
+        )
+    gray = normalize_contrast(to_grayscale(image))
+    if options.binarize:
+        gray = binarize_adaptive(gray)
+    resized = Image.fromarray(gray).resize((target_width, options.height), Image.BILINEAR)
+    return np.asarray(resized, dtype=np.uint8)
+
+
+def pad_batch(lines: list[np.ndarray], width_multiple: int = 8) -> tuple[np.ndarray, list[int]]:
+    """Stack preprocessed lines into a float32 (batch, 1, height, width) array padded with background.
+
+    Returns the batch and each line's true width.
+    """
+    widths = [line.shape[1] for line in lines]
+    padded_width = -(-max(widths) // width_multiple) * width_multiple
+    batch = np.zeros((len(lines), 1, lines[0].shape[0], padded_width), dtype=np.float32)
+    for i, line in enumerate(lines):
+        batch[i, 0, :, : line.shape[1]] = line
+    return batch, widths

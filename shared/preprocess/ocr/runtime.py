@@ -1,0 +1,56 @@
+"""Serving-side recognizer: a verified version folder run with ONNX Runtime (no torch needed)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .ctc import Decoded, decode_batch
+from .manifest import VersionBundle, load_version
+from .preprocess import pad_batch, preprocess
+
+HORIZONTAL_STRIDE = 4  # must match ocr.crnn.HORIZONTAL_STRIDE (checked by the parity test)
+
+
+class Recognizer:
+    """Reads text lines with one model version. Thread-safe: ONNX Runtime sessions allow concurrent runs."""
+
+    def __init__(self, bundle: VersionBundle, threads: int = 1) -> None:
+        import onnxruntime
+
+        self.bundle = bundle
+        self.charset = bundle.charset
+        self.options = bundle.preprocess_options
+        session_options = onnxruntime.SessionOptions()
+        session_options.intra_op_num_threads = threads
+        session_options.inter_op_num_threads = 1
+        session_options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(
+            str(bundle.artifact_path), session_options, providers=["CPUExecutionProvider"]
+        )
+        self.input_name = self.session.get_inputs()[0].name
+
+    @classmethod
+    def from_directory(cls, directory: str | os.PathLike, threads: int = 1) -> "Recognizer":
+        return cls(load_version(Path(directory)), threads=threads)
+
+    @property
+    def version(self) -> str:
+        return self.bundle.version
+
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: batch})[0]
+
+    def recognize_arrays(self, lines: list[np.ndarray]) -> list[Decoded]:
+        """Preprocessed lines (uint8, height x width) -> decoded text, one inference for the batch."""
+        if not lines:
+            return []
+        batch, widths = pad_batch(lines)
+        logits = self.logits(batch)
+        frames = [max(1, width // HORIZONTAL_STRIDE) for width in widths]
+        return decode_batch(logits, frames, self.charset)
+
+    def recognize(self, images: list[Image.Image]) -> list[Decoded]:
+        return self.recognize_arrays([preprocess(image, self.options) for image in images])

@@ -1,0 +1,57 @@
+"""Images out of a request: multipart field `image` (repeatable), a raw image/* body, or JSON base64.
+
+Request data only ever becomes bytes in memory: no header or field chooses a file path.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Request
+
+from .errors import ApiError
+
+
+def request_images(request: Request, max_images: int) -> list[bytes]:
+    """The raw image bytes a request carries, in order. Raises ApiError (400/415) when there are none."""
+    content_type = (request.mimetype or "").lower()
+    if content_type == "multipart/form-data":
+        files = request.files.getlist("image")
+        if not files:
+            raise ApiError(400, "missing_image", "multipart request has no 'image' field")
+        images = [file.read() for file in files]
+    elif content_type.startswith("image/"):
+        images = [request.get_data(cache=False)]
+    elif content_type == "application/json":
+        images = _json_images(request)
+    elif not content_type and not request.content_length:
+        raise ApiError(400, "missing_image", "the request has no body; send an image")
+    else:
+        raise ApiError(415, "unsupported_media_type",
+                       f"content type {content_type!r} is not accepted; use multipart/form-data (field 'image'), "
+                       "image/*, or application/json with base64 'image'")
+    if len(images) > max_images:
+        raise ApiError(400, "too_many_images", f"{len(images)} images in one request; the limit is {max_images}")
+    return images
+
+
+def _json_images(request: Request) -> list[bytes]:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_json", "the body is not a JSON object")
+    values = payload.get("images", payload.get("image"))
+    if values is None:
+        raise ApiError(400, "missing_image", "JSON body has no 'image' (or 'images') field")
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ApiError(400, "invalid_base64", "'image' must be a base64 string (or 'images' a list of them)")
+    images = []
+    for value in values:
+        if "," in value[:100] and value.startswith("data:"):
+            value = value.split(",", 1)[1]  # data URLs from browsers
+        try:
+            images.append(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError) as error:
+            raise ApiError(400, "invalid_base64", f"'image' is not valid base64: {error}") from error
+    return images

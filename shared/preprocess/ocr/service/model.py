@@ -1,0 +1,53 @@
+"""The app's recognizer: manifest verified at start (a tampered artifact stops the service), the
+ONNX session then built and warmed up in the background, and only then marked ready."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from flask import Flask, current_app
+
+from ..manifest import VersionBundle, load_version
+from ..runtime import Recognizer
+from .errors import ApiError
+
+
+class ModelHolder:
+    def __init__(self, bundle: VersionBundle) -> None:
+        self.bundle = bundle
+        self.recognizer: Recognizer | None = None
+        self.error: str | None = None
+        self.ready = threading.Event()
+
+    def load(self, threads: int) -> None:
+        try:
+            recognizer = Recognizer(self.bundle, threads=threads)
+            recognizer.recognize_arrays([np.zeros((32, 320), np.uint8)])  # warm-up inference
+            self.recognizer = recognizer
+            self.ready.set()
+        except Exception as error:  # noqa: BLE001 - reported by /readyz, never hidden
+            self.error = f"{type(error).__name__}: {error}"
+            raise
+
+
+def init_app(app: Flask) -> None:
+    """Verify the version folder now (raises ManifestError), load the model in the background."""
+    holder = ModelHolder(load_version(app.config["VERSION_DIR"]))
+    app.extensions["ocr_model"] = holder
+    arguments = (app.config["ORT_THREADS"],)
+    if app.config["LOAD_IN_BACKGROUND"]:
+        threading.Thread(target=holder.load, args=arguments, daemon=True, name="model-loader").start()
+    else:
+        holder.load(*arguments)
+
+
+def holder() -> ModelHolder:
+    return current_app.extensions["ocr_model"]
+
+
+def get_recognizer() -> Recognizer:
+    """The ready recognizer. Raises ApiError 503 while the model is still loading (or failed to)."""
+    model = holder()
+    if not model.ready.is_set():
+        raise ApiError(503, "not_ready", model.error or "the model is still loading; retry shortly")
+    return model.recognizer

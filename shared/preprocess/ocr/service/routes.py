@@ -1,0 +1,146 @@
+"""HTTP endpoints of the version service."""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
+from werkzeug.exceptions import HTTPException
+
+from ..preprocess import ImageInputError, decode_image, preprocess
+from . import metrics
+from .errors import ApiError
+from .inputs import request_images
+from .logs import log_inference
+from .model import get_recognizer, holder
+
+blueprint = Blueprint("ocr", __name__)
+PAGE = Path(__file__).parent / "static" / "index.html"
+_REQUEST_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+def service_version() -> str:
+    return holder().bundle.version
+
+
+@blueprint.before_request
+def assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-Id", "")
+    # Echo a client's id only when it is short and plain: it ends up in logs and headers.
+    g.request_id = incoming if 0 < len(incoming) <= 128 and set(incoming) <= _REQUEST_ID_CHARS else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+@blueprint.after_request
+def tag_response(response: Response) -> Response:
+    response.headers["X-Model-Version"] = service_version()
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response
+
+
+def refuse_wrong_pin() -> None:
+    pinned = request.headers.get("X-Model-Version")
+    if pinned and pinned != service_version():
+        raise ApiError(409, "version_mismatch",
+                       f"this service is {service_version()}; the request is pinned to {pinned!r}")
+
+
+def read_lines(payloads: list[bytes]) -> tuple[list, list[tuple[int, int]]]:
+    """Decode and preprocess every image; the first bad one fails the request with its reason."""
+    recognizer = get_recognizer()
+    lines, sizes = [], []
+    for position, payload in enumerate(payloads):
+        try:
+            image = decode_image(payload, max_pixels=current_app.config["MAX_PIXELS"])
+            sizes.append(image.size)
+            lines.append(preprocess(image, recognizer.options))
+        except ImageInputError as error:
+            where = f"image {position + 1}: " if len(payloads) > 1 else ""
+            status = 413 if error.code == "image_too_large" else 400
+            raise ApiError(status, error.code, where + str(error)) from error
+    return lines, sizes
+
+
+def result_body(decoded) -> dict:
+    return {"text": decoded.text, "confidence": round(decoded.confidence, 4),
+            "chars": [[char, round(confidence, 4)] for char, confidence in decoded.chars]}
+
+
+def recognise(endpoint: str, max_images: int):
+    version = service_version()
+    metrics.IN_FLIGHT.labels(version).inc()
+    status, outcome, sizes, results = 500, "error", [], []
+    try:
+        refuse_wrong_pin()
+        lines, sizes = read_lines(request_images(request, max_images))
+        results = get_recognizer().recognize_arrays(lines)
+        status, outcome = 200, "ok"
+        return results
+    except ApiError as error:
+        status, outcome = error.status, error.code
+        raise
+    except HTTPException as error:  # e.g. 413 from the body size limit
+        status, outcome = error.code, error.name.lower().replace(" ", "_")
+        raise
+    finally:
+        elapsed = time.perf_counter() - g.started
+        metrics.IN_FLIGHT.labels(version).dec()
+        metrics.REQUESTS.labels(version, endpoint, str(status)).inc()
+        metrics.LATENCY.labels(version, endpoint).observe(elapsed)
+        for width, height in sizes:
+            metrics.IMAGE_PIXELS.labels(version).observe(width * height)
+        for result in results:
+            metrics.CONFIDENCE.labels(version).observe(result.confidence)
+        log_inference(version=version, request_id=g.request_id, endpoint=endpoint, outcome=outcome, status=status,
+                      images=[{"width": w, "height": h} for w, h in sizes], latency_ms=round(elapsed * 1000, 2),
+                      mean_confidence=round(sum(r.confidence for r in results) / len(results), 4) if results else None,
+                      text_length=sum(len(r.text) for r in results))
+
+
+def envelope(**fields) -> dict:
+    return {"success": True, **fields, "used_model": service_version(),
+            "latency_ms": round((time.perf_counter() - g.started) * 1000, 2), "request_id": g.request_id}
+
+
+@blueprint.post("/ocr")
+def ocr():
+    result = recognise("ocr", max_images=1)[0]
+    return jsonify(envelope(**result_body(result)))
+
+
+@blueprint.post("/ocr/batch")
+def ocr_batch():
+    results = recognise("ocr_batch", max_images=current_app.config["MAX_BATCH"])
+    return jsonify(envelope(results=[result_body(result) for result in results]))
+
+
+@blueprint.get("/healthz")
+def healthz():
+    return jsonify({"status": "alive", "version": service_version(), "pid": os.getpid()})
+
+
+@blueprint.get("/readyz")
+def readyz():
+    model = holder()
+    if not model.ready.is_set():
+        return jsonify({"status": "loading" if not model.error else "failed", "error": model.error,
+                        "version": service_version()}), 503
+    return jsonify({"status": "ready", "version": service_version()})
+
+
+@blueprint.get("/version")
+def version():
+    return jsonify(holder().bundle.public_manifest())
+
+
+@blueprint.get("/metrics")
+def metrics_page():
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+@blueprint.get("/")
+def page():
+    return send_file(PAGE, mimetype="text/html")

@@ -1,0 +1,45 @@
+"""`make predict`: one line per image, sorted by name, non-images reported on stderr."""
+import random
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+from training.fonts import TRAIN_FONTS, fonts_for
+from training.render import CLEAN, render_line
+
+KNOWN_LINES = {"a_date.png": "2026-11-24", "b_words.png": "Hello World", "c_chinese.png": "中文识别",
+               "d_amount.png": "1,000.50"}
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    rng = random.Random(3)
+    for name, text in KNOWN_LINES.items():
+        font = fonts_for(text, TRAIN_FONTS)[0]
+        render_line(text, font, rng, CLEAN).save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "subfolder").mkdir()
+    render_line("ignored", TRAIN_FONTS[0], rng, CLEAN).save(tmp_path / "subfolder" / "z.png")
+    return tmp_path
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_predict_prints_file_text_confidence_per_image(image_folder, version):
+    completed = subprocess.run(
+        [sys.executable, "-m", "ocr.predict", "--model", str(ROOT / "services" / f"ocr-{version}"), str(image_folder)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    rows = [line.split("\t") for line in completed.stdout.splitlines()]
+    assert [row[0].rsplit("/", 1)[-1] for row in rows] == sorted(KNOWN_LINES)
+    assert all(len(row) == 3 and 0.0 <= float(row[2]) <= 1.0 for row in rows)
+    if version == "v2":  # the improved model reads clean lines exactly
+        assert {row[0].rsplit("/", 1)[-1]: row[1] for row in rows} == KNOWN_LINES
+    assert "notes.txt" in completed.stderr and "z.png" not in completed.stdout
+
+
+def test_predict_refuses_a_missing_model(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "ocr.predict", "--model", str(tmp_path), str(tmp_path)],
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2 and "no manifest.json" in completed.stderr

@@ -1,0 +1,33 @@
+"""A few real training steps end in a loadable, verified version folder, and training resumes."""
+import dataclasses
+
+import pytest
+
+from ocr.runtime import Recognizer
+from training.dataset import shard_paths
+from training.render_cache import fill_cache
+from training.train import train
+from training.train_config import load_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys):
+    config = dataclasses.replace(load_config("v1"), version="smoke", batch_size=8, checkpoint_every=2, shards=1)
+    cache = tmp_path / "cache"
+    fill_cache(cache, 1, config.data_seed, config.preprocess, shard_size=48, quiet=True)
+    assert len(shard_paths(cache)) == 1
+
+    arguments = dict(run_dir=tmp_path / "run", cache_dir=cache, version_dir=tmp_path / "ocr-smoke",
+                     weights_dir=tmp_path / "weights", quiet=True)
+    train(config, max_steps=2, **arguments)
+    artifact = train(config, max_steps=4, **arguments)
+    assert "resuming smoke at step 2" in capsys.readouterr().out
+    assert (tmp_path / "weights" / "smoke.pt").is_file()
+
+    recognizer = Recognizer.from_directory(artifact.parent)
+    assert recognizer.version == "smoke"
+    assert recognizer.bundle.manifest["training"]["steps"] == 4
+    from PIL import Image
+    result = recognizer.recognize([Image.new("L", (120, 40), 255)])[0]
+    assert isinstance(result.text, str) and 0.0 <= result.confidence <= 1.0

@@ -1,0 +1,48 @@
+"""The try-it page in a real headless Chromium: choose an image, see text, confidences and version."""
+import shutil
+
+import pytest
+
+from tests.lines import KNOWN_TEXTS, rendered_line
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    assert shutil.which("chromedriver"), "chromium-driver is installed by deploy/host-packages.sh"
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    yield driver
+    driver.quit()
+
+
+def test_upload_shows_text_per_character_confidence_and_version(service_v2, browser, tmp_path):
+    image_path = tmp_path / "line.png"
+    image_path.write_bytes(rendered_line(KNOWN_TEXTS[0]))
+    browser.get(f"{service_v2.url}/")
+    browser.find_element(By.ID, "file").send_keys(str(image_path))
+    WebDriverWait(browser, 20).until(lambda driver: "version" in driver.find_element(By.ID, "meta").text)
+    assert browser.find_element(By.ID, "text").text == KNOWN_TEXTS[0]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chars .char")) == len(KNOWN_TEXTS[0])
+    meta = browser.find_element(By.ID, "meta").text
+    assert "version v2" in meta and " ms" in meta
+    browser.save_screenshot(str(tmp_path / "page.png"))
+
+
+def test_a_bad_upload_shows_the_error(service_v2, browser, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not really a png")
+    browser.get(f"{service_v2.url}/")
+    browser.find_element(By.ID, "file").send_keys(str(bad))
+    WebDriverWait(browser, 20).until(lambda driver: "not_an_image" in driver.find_element(By.ID, "text").text)

@@ -1,0 +1,151 @@
+"""Text for synthetic lines: words from jieba's and wordfreq's lists, generated numbers, dates, IDs.
+
+Only sources allowed by ../shared/DATA-POLICY.md are used. Every sampler is deterministic given its
+random generator.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import string
+from functools import lru_cache
+
+from ocr.charset import default_charset
+
+CATEGORIES = ("en", "num", "zh", "mixed")
+_ZH_PUNCTUATION = "，。、；：？！"
+_EN_PUNCTUATION = ",.;:?!"
+
+
+@lru_cache(maxsize=1)
+def chinese_words() -> tuple[list[str], list[float]]:
+    """jieba dictionary words made only of charset characters, with cumulative sqrt(frequency) weights."""
+    import jieba
+
+    charset = default_charset()
+    hanzi = set(charset.alphabet[95 + 12:])
+    words, weights = [], []
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            word, frequency, _ = line.split(" ")
+            if 1 <= len(word) <= 4 and all(char in hanzi for char in word):
+                words.append(word)
+                weights.append(int(frequency) ** 0.5)
+    return words, list(itertools.accumulate(weights))
+
+
+@lru_cache(maxsize=1)
+def chinese_characters() -> str:
+    charset = default_charset()
+    return charset.alphabet[95 + 12:]
+
+
+@lru_cache(maxsize=1)
+def english_words() -> list[str]:
+    from wordfreq import top_n_list
+
+    return [word for word in top_n_list("en", 30000) if word.isascii() and word.isalpha()]
+
+
+class TextSampler:
+    """Draws line texts of one category at a time from a seeded generator."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def sample(self, category: str) -> str:
+        return getattr(self, f"_{category}")()
+
+    # --- English -------------------------------------------------------------------------------
+    def _english_word(self) -> str:
+        words = english_words()
+        # Mostly common words, with a long tail so rare letter combinations appear too.
+        word = words[min(int(self.rng.paretovariate(0.6)) - 1, len(words) - 1)] if self.rng.random() < 0.6 \
+            else self.rng.choice(words)
+        style = self.rng.random()
+        if style < 0.15:
+            return word.upper()
+        if style < 0.45:
+            return word.capitalize()
+        return word
+
+    def _en(self) -> str:
+        words = [self._english_word() for _ in range(self.rng.randint(1, 6))]
+        text = " ".join(words)
+        if self.rng.random() < 0.4:
+            text += self.rng.choice(_EN_PUNCTUATION)
+        if self.rng.random() < 0.15:
+            text = f'"{text}"' if self.rng.random() < 0.5 else f"({text})"
+        if self.rng.random() < 0.15:
+            text = text.replace(" ", self.rng.choice([" - ", " & ", "'s ", "/"]), 1)
+        return text
+
+    # --- Numbers, dates, amounts, identifiers --------------------------------------------------
+    def _num(self) -> str:
+        rng = self.rng
+        kind = rng.randrange(11)
+        if kind == 0:
+            return f"{rng.randint(1950, 2039)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if kind == 1:
+            return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1950, 2039)}"
+        if kind == 2:
+            return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}" + (f":{rng.randint(0, 59):02d}" if rng.random() < 0.5 else "")
+        if kind == 3:
+            amount = rng.choice([rng.randint(0, 999), rng.randint(1000, 9_999_999)]) + rng.randint(0, 99) / 100
+            prefix = rng.choice(["$", "", "USD ", "RMB ", "-", "+"])
+            return f"{prefix}{amount:,.2f}"
+        if kind == 4:
+            return f"{rng.uniform(0, 100):.{rng.randint(0, 2)}f}%"
+        if kind == 5:
+            return rng.choice(["+86 ", "", "("]) + "".join(rng.choices(string.digits, k=3)) + \
+                rng.choice(["-", " ", ") "]) + "".join(rng.choices(string.digits, k=4)) + "-" + \
+                "".join(rng.choices(string.digits, k=4))
+        if kind == 6:
+            letters = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(1, 4)))
+            return f"{letters}-{rng.randint(0, 10 ** rng.randint(2, 7)):0{rng.randint(2, 6)}d}"
+        if kind == 7:
+            return "".join(rng.choices(string.digits, k=rng.randint(1, 18)))
+        if kind == 8:
+            return f"{rng.randint(1, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
+        if kind == 9:
+            return " ".join(str(rng.randint(0, 10 ** rng.randint(1, 5))) for _ in range(rng.randint(2, 4)))
+        return f"{rng.uniform(-1000, 1000):.{rng.randint(1, 4)}f}" + rng.choice(["", " kg", " km", " ms", " MB", "x"])
+
+    # --- Chinese -------------------------------------------------------------------------------
+    def _chinese_phrase(self, max_chars: int) -> str:
+        words, cumulative_weights = chinese_words()
+        text = ""
+        while len(text) < max_chars:
+            word = self.rng.choices(words, cum_weights=cumulative_weights)[0] if self.rng.random() < 0.85 \
+                else self.rng.choice(chinese_characters())  # uniform draws cover rare characters
+            text += word
+            if self.rng.random() < 0.08 and len(text) < max_chars - 1:
+                text += self.rng.choice(_ZH_PUNCTUATION)
+        return text[:max_chars]
+
+    def _zh(self) -> str:
+        text = self._chinese_phrase(self.rng.randint(2, 14))
+        roll = self.rng.random()
+        if roll < 0.2:
+            text += self.rng.choice("。！？")
+        elif roll < 0.27:
+            text = "“" + text + "”"
+        elif roll < 0.34:
+            opening, closing = self.rng.choice([("《", "》"), ("（", "）")])
+            text = opening + text + closing
+        return text
+
+    # --- Mixed Chinese / English / numbers -----------------------------------------------------
+    def _mixed(self) -> str:
+        parts = []
+        for _ in range(self.rng.randint(2, 4)):
+            roll = self.rng.random()
+            if roll < 0.5:
+                parts.append(self._chinese_phrase(self.rng.randint(1, 6)))
+            elif roll < 0.75:
+                parts.append(self._num())
+            else:
+                parts.append(self._english_word())
+        separator = self.rng.choice(["", " ", "：", ":", "，"])
+        return separator.join(parts)

@@ -1,0 +1,84 @@
+"""The pre-rendered line cache: shards of preprocessed lines, and width-bucketed batches over them.
+
+Rendering a line costs about as much as a training step on it, so lines are rendered once into
+shards (by a separate process while training runs) and read back as uint8 arrays.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ocr.charset import default_charset
+from ocr.preprocess import PreprocessOptions, preprocess
+
+from .corpus import TextSampler
+from .fonts import TRAIN_FONTS, fonts_for
+from .render import HARD, TRAIN, render_line
+
+TRAIN_CATEGORY_WEIGHTS = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
+HARD_SHARE = 0.12
+SHARD_SIZE = 2000
+
+
+@dataclass
+class Shard:
+    images: list[np.ndarray]  # each (height, width) uint8
+    texts: list[str]
+
+
+def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_texts: frozenset[str]) -> Shard:
+    """Render ``count`` training lines deterministically from ``seed``, skipping evaluation texts."""
+    rng = random.Random(seed)
+    sampler = TextSampler(rng)
+    charset = default_charset()
+    categories, weights = zip(*TRAIN_CATEGORY_WEIGHTS.items())
+    images, texts = [], []
+    while len(texts) < count:
+        text = sampler.sample(rng.choices(categories, weights)[0])
+        if text in excluded_texts or not charset.covers(text) or not text.strip():
+            continue
+        fonts = fonts_for(text, TRAIN_FONTS)
+        if not fonts:
+            continue
+        augmentation = HARD if rng.random() < HARD_SHARE else TRAIN
+        image = render_line(text, rng.choice(fonts), rng, augmentation)
+        images.append(preprocess(image, options))
+        texts.append(text)
+    return Shard(images, texts)
+
+
+def save_shard(shard: Shard, path: Path) -> None:
+    widths = np.array([image.shape[1] for image in shard.images], dtype=np.int32)
+    flat = np.concatenate([image.reshape(-1) for image in shard.images])
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, pixels=flat, widths=widths, texts=np.array(json.dumps(shard.texts, ensure_ascii=False)))
+    temporary.replace(path)  # a reader never sees a half-written shard
+
+
+def load_shard(path: Path, height: int) -> Shard:
+    with np.load(path) as data:
+        flat, widths, texts = data["pixels"], data["widths"], json.loads(str(data["texts"]))
+    offsets = np.concatenate([[0], np.cumsum(widths.astype(np.int64) * height)])
+    images = [flat[offsets[i]: offsets[i + 1]].reshape(height, widths[i]) for i in range(len(widths))]
+    return Shard(images, texts)
+
+
+def shard_paths(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("shard_*[0-9].npz"))
+
+
+def bucketed_batches(widths: list[int], batch_size: int, rng: random.Random, pool_batches: int = 50):
+    """Index batches of similar width (little padding), in random order."""
+    order = list(range(len(widths)))
+    rng.shuffle(order)
+    pool = batch_size * pool_batches
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start:start + pool], key=lambda i: widths[i])
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches

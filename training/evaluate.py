@@ -1,0 +1,85 @@
+"""Score a version on the fixed evaluation set: `python -m training.evaluate --version v2 [--write-manifest]`.
+
+Line accuracy is exact match; character accuracy is 1 - CER (edit distance over reference length),
+both after the scoring normalisation (full/half width, curly vs straight quotes).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from ocr.charset import normalize_for_scoring
+from ocr.manifest import load_version, write_manifest
+from ocr.runtime import Recognizer
+
+from .evalset import EVAL_CATEGORIES, LINES_PER_CATEGORY, EvalItem, build_evaluation_set
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def score(pairs: list[tuple[str, str]]) -> dict:
+    """(reference, prediction) pairs -> lines, line_accuracy, char_accuracy."""
+    exact, errors, length = 0, 0, 0
+    for reference, prediction in pairs:
+        reference, prediction = normalize_for_scoring(reference), normalize_for_scoring(prediction)
+        exact += reference == prediction
+        errors += Levenshtein.distance(reference, prediction)
+        length += len(reference)
+    return {
+        "lines": len(pairs),
+        "line_accuracy": round(exact / len(pairs), 4) if pairs else None,
+        "char_accuracy": round(max(0.0, 1 - errors / length), 4) if length else None,
+    }
+
+
+def evaluate(recognizer: Recognizer, items: list[EvalItem], batch_size: int = 1) -> dict:
+    """Batch size 1 by default: the way the service reads a single uploaded line."""
+    predictions = []
+    started = time.monotonic()
+    for start in range(0, len(items), batch_size):
+        chunk = items[start:start + batch_size]
+        predictions.extend(result.text for result in recognizer.recognize([item.image for item in chunk]))
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for item, prediction in zip(items, predictions):
+        pair = (item.text, prediction)
+        groups[item.category].append(pair)
+        groups["overall"].append(pair)
+        groups["seen_font" if item.seen_font else "unseen_font"].append(pair)
+    report = {name: score(pairs) for name, pairs in groups.items()}
+    report["seconds"] = round(time.monotonic() - started, 1)
+    return report
+
+
+def format_report(version: str, report: dict) -> str:
+    rows = [f"{version}: evaluation ({report['overall']['lines']} lines, {report['seconds']} s)",
+            f"{'group':<12} {'lines':>6} {'line acc':>9} {'char acc':>9}"]
+    for name in (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall"):
+        if name in report:
+            entry = report[name]
+            rows.append(f"{name:<12} {entry['lines']:>6} {entry['line_accuracy']:>9.2%} {entry['char_accuracy']:>9.2%}")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--version", required=True, help="vN: reads services/ocr-vN/")
+    parser.add_argument("--lines-per-category", type=int, default=LINES_PER_CATEGORY)
+    parser.add_argument("--write-manifest", action="store_true", help="store the figures in the manifest")
+    args = parser.parse_args()
+    directory = ROOT / "services" / f"ocr-{args.version}"
+    recognizer = Recognizer.from_directory(directory)
+    report = evaluate(recognizer, build_evaluation_set(args.lines_per_category))
+    print(format_report(args.version, report))
+    if args.write_manifest:
+        bundle = load_version(directory)
+        write_manifest(directory, {**bundle.manifest, "metrics": {"evaluation": report}})
+        print(json.dumps({"written": str(directory / "manifest.json")}))
+
+
+if __name__ == "__main__":
+    main()

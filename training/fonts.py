@@ -1,0 +1,86 @@
+"""Font lists for training and evaluation, with glyph coverage so no line is drawn with tofu boxes.
+
+The evaluation-only fonts are reserved by ../shared/DATA-POLICY.md and never enter training.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+_NOTO = "/usr/share/fonts/opentype/noto"
+_URW = "/usr/share/fonts/opentype/urw-base35"
+_DEJAVU = "/usr/share/fonts/truetype/dejavu"
+_LIBERATION = "/usr/share/fonts/truetype/liberation"
+
+
+@dataclass(frozen=True)
+class FontSpec:
+    path: str
+    index: int = 0
+    cjk: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{Path(self.path).stem}#{self.index}"
+
+
+TRAIN_FONTS = (
+    # Index 2 of the Noto CJK collections is the Simplified Chinese face (index 0 draws Japanese forms).
+    FontSpec(f"{_NOTO}/NotoSansCJK-Regular.ttc", 2, cjk=True),
+    FontSpec(f"{_NOTO}/NotoSansCJK-Bold.ttc", 2, cjk=True),
+    FontSpec(f"{_NOTO}/NotoSerifCJK-Regular.ttc", 2, cjk=True),
+    FontSpec(f"{_NOTO}/NotoSerifCJK-Bold.ttc", 2, cjk=True),
+    FontSpec("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, cjk=True),
+    FontSpec("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, cjk=True),
+    FontSpec("/usr/share/fonts/truetype/arphic/uming.ttc", 0, cjk=True),
+    FontSpec(f"{_DEJAVU}/DejaVuSans.ttf"),
+    FontSpec(f"{_DEJAVU}/DejaVuSans-Bold.ttf"),
+    FontSpec(f"{_DEJAVU}/DejaVuSerif.ttf"),
+    FontSpec(f"{_DEJAVU}/DejaVuSansMono.ttf"),
+    FontSpec(f"{_DEJAVU}/DejaVuSansCondensed.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSans-Regular.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSans-Bold.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSans-Italic.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSerif-Regular.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSerif-Bold.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationMono-Regular.ttf"),
+    FontSpec(f"{_URW}/C059-Roman.otf"),
+    FontSpec(f"{_URW}/NimbusSans-Regular.otf"),
+    FontSpec(f"{_URW}/NimbusRoman-Regular.otf"),
+    FontSpec(f"{_URW}/NimbusMonoPS-Regular.otf"),
+    FontSpec(f"{_URW}/URWGothic-Book.otf"),
+    FontSpec(f"{_URW}/P052-Roman.otf"),
+)
+
+# Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
+EVAL_UNSEEN_FONTS = (
+    FontSpec("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", cjk=True),
+    FontSpec("/usr/share/fonts/truetype/crosextra/Caladea-Regular.ttf"),
+)
+
+
+@lru_cache(maxsize=None)
+def covered_characters(font: FontSpec) -> frozenset[str]:
+    """Characters the font has a glyph for (from its cmap)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font.path, fontNumber=font.index, lazy=True) as handle:
+        return frozenset(chr(code) for code in handle.getBestCmap())
+
+
+def fonts_for(text: str, fonts: tuple[FontSpec, ...]) -> list[FontSpec]:
+    """The fonts that can draw every character of ``text``."""
+    needed = set(text) - {" "}
+    return [font for font in fonts if needed <= covered_characters(font)]
+
+
+@lru_cache(maxsize=4096)
+def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font.path, size, index=font.index)
+
+
+def missing_font_files(fonts: tuple[FontSpec, ...] = TRAIN_FONTS + EVAL_UNSEEN_FONTS) -> list[str]:
+    return [font.path for font in fonts if not Path(font.path).exists()]

@@ -1,0 +1,89 @@
+"""Write services/ocr-vN/MODEL_CARD.md from the manifest: `python -m training.model_card --version v2`."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ocr.manifest import load_version
+
+from .evalset import EVAL_CATEGORIES
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall")
+
+
+def metrics_table(evaluations: dict[str, dict]) -> list[str]:
+    """One row per evaluation group, one line/char accuracy column pair per version."""
+    versions = list(evaluations)
+    header = "| group | lines | " + " | ".join(f"{v} line acc | {v} char acc" for v in versions) + " |"
+    rows = [header, "|" + "---|" * (2 + 2 * len(versions))]
+    for group in GROUPS:
+        first = evaluations[versions[0]].get(group)
+        if not first:
+            continue
+        cells = []
+        for version in versions:
+            entry = evaluations[version].get(group, {})
+            cells.append(f"{entry.get('line_accuracy', 0):.1%} | {entry.get('char_accuracy', 0):.1%}")
+        rows.append(f"| {group} | {first['lines']} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def render_card(version: str) -> str:
+    bundle = load_version(ROOT / "services" / f"ocr-{version}")
+    manifest = bundle.manifest
+    training = manifest["training"]
+    config = training["config"]
+    evaluations = {}
+    for other in sorted(path.name.removeprefix("ocr-") for path in (ROOT / "services").glob("ocr-v*")):
+        other_manifest = load_version(ROOT / "services" / f"ocr-{other}").manifest
+        if "evaluation" in other_manifest.get("metrics", {}):
+            evaluations[other] = other_manifest["metrics"]["evaluation"]
+    lines = [
+        f"# Model card: {version}",
+        "",
+        config["description"],
+        "",
+        "## What it is",
+        f"- CRNN (conv {list(manifest['model']['conv_channels'])} -> {manifest['model']['lstm_layers']}-layer "
+        f"BiLSTM {manifest['model']['lstm_hidden']} -> linear -> CTC), {training['parameters']:,} parameters, "
+        f"served as ONNX ({manifest['size_bytes'] / 2**20:.1f} MiB, sha256 `{manifest['sha256'][:16]}…`).",
+        f"- Charset: {manifest['charset']['name']}, {manifest['charset']['size']} characters + CTC blank.",
+        f"- Input: grayscale line, contrast-normalised, height {manifest['input_height']}, "
+        f"adaptive binarisation {'on' if manifest['preprocess']['binarize'] else 'off'}.",
+        "",
+        "## How it was trained",
+        f"- {training['steps']} steps of batch {config['batch_size']} ({training['lines_seen']:,} lines) in "
+        f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s); AdamW, peak lr "
+        f"{config['peak_lr']}, {config['warmup_fraction']:.0%} warm-up then cosine; "
+        f"{'warm start from ' + config['init_from'] if config['init_from'] else 'from scratch'}.",
+        f"- Data: synthetic lines rendered from Debian fonts (training fonts only), text from jieba's and "
+        f"wordfreq's word lists plus generated numbers, dates, amounts and IDs; data seed {config['data_seed']}, "
+        f"{config['shards']} cached shards. Reproduce: `make train VERSION={version}`.",
+        "",
+        "## Evaluation",
+        "Fixed set, never trained on (`make eval VERSION=vN`): 200 lines per category, every other line in a "
+        "font reserved for evaluation (LXGW WenKai, Caladea). Line accuracy = exact match; char accuracy = 1 - CER.",
+        "",
+        *metrics_table(evaluations),
+        "",
+        "## Limits",
+        "- One text line per image; vertical text, handwriting and level-2 hanzi are out of scope.",
+        "- Trained on rendered text only: real photos with perspective or curved lines will read worse than "
+        "these figures.",
+        f"- Created {manifest['created']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--version", required=True)
+    args = parser.parse_args()
+    path = ROOT / "services" / f"ocr-{args.version}" / "MODEL_CARD.md"
+    path.write_text(render_card(args.version), encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Train one version: `python -m training.train --config v2` (resumable; ends by exporting the version).
+
+AdamW with linear warm-up then cosine decay on width-bucketed batches from the line cache: measured
+here, that escapes the all-blank CTC plateau where a flat 1e-3 schedule stays stuck.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ocr.charset import default_charset, normalize_text
+from ocr.crnn import CRNN, CRNNConfig, frame_count, parameter_count
+from ocr.ctc import collapse_path
+from ocr.preprocess import pad_batch
+
+from .dataset import Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
+from .export import write_version_folder
+from .render_cache import DEFAULT_CACHE, fill_cache
+from .train_config import TrainConfig, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS_DIR = ROOT / "training" / "checkpoints"
+VALIDATION_LINES = 300
+
+
+def build_model(config: TrainConfig, num_classes: int) -> CRNN:
+    return CRNN(CRNNConfig(num_classes=num_classes, input_height=config.preprocess.height, **config.model))
+
+
+def lr_factor(step: int, max_steps: int, warmup_fraction: float) -> float:
+    warmup = max(1, int(max_steps * warmup_fraction))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, max_steps - warmup)
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+class LinePool:
+    """All cached lines usable for training; grows as the renderer adds shards."""
+
+    def __init__(self, cache_dir: Path, config: TrainConfig, charset) -> None:
+        self.cache_dir, self.config, self.charset = cache_dir, config, charset
+        self.loaded: set[Path] = set()
+        self.images: list[np.ndarray] = []
+        self.labels: list[list[int]] = []
+
+    def refresh(self) -> int:
+        for path in shard_paths(self.cache_dir)[: self.config.shards]:
+            if path not in self.loaded:
+                self._add(load_shard(path, self.config.preprocess.height))
+                self.loaded.add(path)
+        return len(self.images)
+
+    def _add(self, shard: Shard) -> None:
+        for image, text in zip(shard.images, shard.texts):
+            label = self.charset.encode(text)
+            # CTC needs at least one frame per label (more for repeats); drop lines that cannot fit.
+            if image.shape[1] <= self.config.max_train_width and frame_count(image.shape[1]) >= 2 * len(label):
+                self.images.append(image)
+                self.labels.append(label)
+
+
+def make_batch(images, labels):
+    batch, widths = pad_batch(images)
+    targets = torch.tensor([cls for label in labels for cls in label], dtype=torch.long)
+    target_lengths = torch.tensor([len(label) for label in labels], dtype=torch.long)
+    input_lengths = torch.tensor([frame_count(width) for width in widths], dtype=torch.long)
+    return torch.from_numpy(batch), targets, input_lengths, target_lengths
+
+
+def validation_accuracy(model: CRNN, shard: Shard, charset) -> float:
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(shard.texts), 32):
+            images = shard.images[start:start + 32]
+            batch, widths = pad_batch(images)
+            paths = model(torch.from_numpy(batch)).argmax(-1).numpy()
+            for path, width, text in zip(paths, widths, shard.texts[start:start + 32]):
+                ids = [cls for cls, _, _ in collapse_path(path[: frame_count(width)])]
+                correct += charset.decode_ids(ids) == normalize_text(text)
+    model.train()
+    return correct / len(shard.texts)
+
+
+def save_checkpoint(path: Path, model, optimizer, step: int, elapsed: float, lines_seen: int) -> None:
+    temporary = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                "elapsed_s": elapsed, "lines_seen": lines_seen}, temporary)
+    os.replace(temporary, path)
+
+
+def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path,
+          weights_dir: Path = WEIGHTS_DIR, max_steps: int | None = None, quiet: bool = False) -> Path:
+    """Train (or resume from run_dir) and export the version folder. Returns the ONNX artifact path.
+
+    The final weights are also kept in weights_dir/<version>.pt: later versions warm-start from them.
+    """
+    max_steps = max_steps or config.max_steps
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    charset = default_charset()
+    model = build_model(config, charset.num_classes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = run_dir / "checkpoint.pt"
+    step, elapsed, lines_seen = 0, 0.0, 0
+    if checkpoint_path.exists():
+        state = torch.load(checkpoint_path, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, elapsed, lines_seen = state["step"], state["elapsed_s"], state["lines_seen"]
+        print(f"resuming {config.version} at step {step}", flush=True)
+    elif config.init_from:
+        model.load_state_dict(torch.load(weights_dir / f"{config.init_from}.pt", weights_only=True))
+        print(f"warm start from {config.init_from}", flush=True)
+    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps", flush=True)
+
+    validation_path = cache_dir / "validation.npz"
+    if not validation_path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        save_shard(render_shard(config.data_seed * 100_000 + 99_999, VALIDATION_LINES, config.preprocess,
+                                frozenset()), validation_path)
+    validation = load_shard(validation_path, config.preprocess.height)
+    pool = LinePool(cache_dir, config, charset)
+    if pool.refresh() == 0:
+        fill_cache(cache_dir, 1, config.data_seed, config.preprocess, quiet=quiet)
+        if pool.refresh() == 0:
+            raise RuntimeError(f"no trainable lines in {cache_dir}")
+
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    model.train()
+    progress = tqdm(total=max_steps, initial=step, disable=quiet, mininterval=10, desc=config.version)
+    started = time.monotonic() - elapsed
+    while step < max_steps:
+        widths = [image.shape[1] for image in pool.images]
+        for indices in bucketed_batches(widths, config.batch_size, rng):
+            if step >= max_steps:
+                break
+            for group in optimizer.param_groups:
+                group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
+            images, targets, input_lengths, target_lengths = make_batch(
+                [pool.images[i] for i in indices], [pool.labels[i] for i in indices])
+            log_probs = model(images).log_softmax(-1).permute(1, 0, 2)  # (frames, batch, classes)
+            loss = ctc(log_probs, targets, input_lengths, target_lengths)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            step += 1
+            lines_seen += len(indices)
+            progress.update(1)
+            progress.set_postfix(loss=f"{loss.item():.3f}", lines=lines_seen, pool=len(pool.images), refresh=False)
+            if step % config.checkpoint_every == 0 or step == max_steps:
+                elapsed = time.monotonic() - started
+                save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen)
+                accuracy = validation_accuracy(model, validation, charset)
+                print(f"step {step} loss {loss.item():.3f} val_line_acc {accuracy:.3f} "
+                      f"lines {lines_seen} elapsed {elapsed:.0f}s", flush=True)
+        pool.refresh()
+    progress.close()
+
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), weights_dir / f"{config.version}.pt")
+    stats = {"steps": step, "lines_seen": lines_seen, "duration_s": round(time.monotonic() - started, 1),
+             "parameters": parameter_count(model), "threads": torch.get_num_threads()}
+    return write_version_folder(model.eval(), config, charset, version_dir, stats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True, help="version name (training/configs/NAME.json) or path")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--runs", type=Path, default=Path("runs"))
+    parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "1")))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    config = load_config(args.config)
+    out = args.out or ROOT / "services" / f"ocr-{config.version}"
+    artifact = train(config, args.runs / config.version, args.cache, out)
+    print(f"exported {artifact}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

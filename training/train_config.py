@@ -1,0 +1,44 @@
+"""The training configuration of one version, read from training/configs/<version>.json."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ocr.preprocess import PreprocessOptions
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    version: str
+    description: str
+    seed: int
+    data_seed: int
+    shards: int
+    model: dict
+    preprocess: PreprocessOptions
+    batch_size: int
+    max_steps: int
+    peak_lr: float
+    warmup_fraction: float
+    weight_decay: float
+    max_train_width: int
+    checkpoint_every: int
+    init_from: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_config(path_or_version: str) -> TrainConfig:
+    """A config file path, or a version name looked up in training/configs/. Raises ValueError on bad keys."""
+    path = Path(path_or_version)
+    if not path.suffix:
+        path = CONFIG_DIR / f"{path_or_version}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return TrainConfig(**{**data, "preprocess": PreprocessOptions(**data["preprocess"])})
+    except TypeError as error:
+        raise ValueError(f"{path}: {error}") from error
