@@ -48,24 +48,33 @@ predict: deps
 bench: deps
 	$(PY) -m bench.run
 
-# Until the gateway exists: one gunicorn per version on loopback (v1 on 8001, v2 on 8002).
-RUN_DIR := .run
-SERVICE_VERSIONS ?= v1 v2
-.PHONY: up down
+# The stack: one gunicorn per version on loopback (v1 :8001, v2 :8002) behind the nginx gateway
+# (:8080). The control tool (python -m canary) owns the routing state in .run/state/.
+CANARY := $(PY) -m canary
+WEIGHT ?=
+.PHONY: up down status canary promote rollback history deploy retire
 up: deps
-	@mkdir -p $(RUN_DIR)
-	@for version in $(SERVICE_VERSIONS); do \
-	  port=$$((8000 + $${version#v})); pidfile=$(RUN_DIR)/ocr-$$version.pid; \
-	  if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then echo "ocr-$$version already up on :$$port"; continue; fi; \
-	  OCR_VERSION_DIR=services/ocr-$$version GUNICORN_BIND=127.0.0.1:$$port PROMETHEUS_MULTIPROC_DIR= \
-	    nohup $(VENV)/bin/gunicorn -c shared/preprocess/ocr/service/gunicorn_conf.py --pid $$pidfile \
-	    ocr.service.wsgi:app >> $(RUN_DIR)/ocr-$$version.log 2>&1 & \
-	  for attempt in $$(seq 100); do curl -sf 127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.2; done; \
-	  curl -sf 127.0.0.1:$$port/readyz >/dev/null && echo "ocr-$$version ready on http://127.0.0.1:$$port" \
-	    || { echo "ocr-$$version failed to start: see $(RUN_DIR)/ocr-$$version.log"; exit 1; }; \
-	done
+	$(CANARY) up --versions v1,v2 --stable v1
 
 down:
-	@for pidfile in $(RUN_DIR)/ocr-*.pid; do \
-	  [ -f $$pidfile ] || continue; kill $$(cat $$pidfile) 2>/dev/null && echo "stopped $$(basename $$pidfile .pid)"; rm -f $$pidfile; \
-	done; true
+	@if [ -x $(PY) ]; then $(CANARY) down; fi
+
+status: deps
+	$(CANARY) status
+
+canary: deps
+	@test -n "$(WEIGHT)" || { echo "usage: make canary WEIGHT=30 [VERSION=v2]"; exit 2; }
+	$(CANARY) canary $(WEIGHT) $(if $(filter command line,$(origin VERSION)),--version $(VERSION))
+
+promote: deps
+	$(CANARY) promote
+
+rollback: deps
+	$(CANARY) rollback
+
+history: deps
+	$(CANARY) history
+
+deploy retire: deps
+	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make $@ VERSION=v3"; exit 2; }
+	$(CANARY) $@ $(VERSION)

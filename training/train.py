@@ -120,9 +120,14 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
         optimizer.load_state_dict(state["optimizer"])
         step, elapsed, lines_seen = state["step"], state["elapsed_s"], state["lines_seen"]
         print(f"resuming {config.version} at step {step}", flush=True)
-    elif config.init_from:
-        model.load_state_dict(torch.load(weights_dir / f"{config.init_from}.pt", weights_only=True))
-        print(f"warm start from {config.init_from}", flush=True)
+    else:
+        if config.init_from:
+            model.load_state_dict(torch.load(weights_dir / f"{config.init_from}.pt", weights_only=True))
+            print(f"warm start from {config.init_from}", flush=True)
+        if config.init_features_from:
+            model.features.load_state_dict(
+                torch.load(weights_dir / f"{config.init_features_from}.pt", weights_only=True))
+            print(f"conv features from {config.init_features_from}", flush=True)
     print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps", flush=True)
 
     validation_path = cache_dir / "validation.npz"

@@ -27,6 +27,7 @@ class TrainConfig:
     max_train_width: int
     checkpoint_every: int
     init_from: str | None
+    init_features_from: str | None = None  # conv weights only, e.g. "chars" from pretrain_chars
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,42 @@
+"""What a deployment backend does; everything else in the tool is backend-free."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VersionHealth:
+    version: str
+    address: str
+    alive: bool
+    ready: bool
+    detail: str = ""
+
+
+class Backend(ABC):
+    """Starts, stops and probes version services and the gateway."""
+
+    @abstractmethod
+    def start_version(self, version: str) -> None:
+        """Start the version's service and wait until it is ready. Raises CanaryError if it is not."""
+
+    @abstractmethod
+    def stop_version(self, version: str) -> None:
+        """Stop the version's service (graceful)."""
+
+    @abstractmethod
+    def health(self, version: str) -> VersionHealth:
+        """Probe /healthz and /readyz of the version's service."""
+
+    @abstractmethod
+    def service_url(self, version: str) -> str:
+        """Base URL of the version's service, for the tool's own probes and /metrics scrapes."""
+
+    @abstractmethod
+    def apply_topology(self, versions: list[str]) -> None:
+        """Make the gateway route to exactly these versions (start it, or re-render + reload)."""
+
+    @abstractmethod
+    def stop_all(self) -> None:
+        """Stop the gateway and every version service."""

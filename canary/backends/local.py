@@ -1,0 +1,121 @@
+"""Local backend: one gunicorn per version and nginx, as processes on loopback, under .run/."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from ..errors import CanaryError
+from ..gateway_config import render
+from .base import Backend, VersionHealth
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GUNICORN_CONF = ROOT / "shared" / "preprocess" / "ocr" / "service" / "gunicorn_conf.py"
+READY_TIMEOUT_S = 60
+
+
+def version_port(version: str, base: int) -> int:
+    return base + int(version[1:])
+
+
+def pid_alive(pid_file: Path) -> int | None:
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+
+
+class LocalBackend(Backend):
+    def __init__(self, run_dir: Path, gateway_listen: str = "127.0.0.1:8080", service_port_base: int = 8000,
+                 state_path: Path | None = None) -> None:
+        self.run_dir = run_dir.resolve()
+        self.gateway_listen = gateway_listen
+        self.service_port_base = service_port_base
+        self.state_path = state_path or self.run_dir / "state" / "routing.json"
+
+    # --- versions ----------------------------------------------------------------------------
+    def _pid_file(self, version: str) -> Path:
+        return self.run_dir / f"ocr-{version}.pid"
+
+    def service_url(self, version: str) -> str:
+        return f"http://127.0.0.1:{version_port(version, self.service_port_base)}"
+
+    def start_version(self, version: str) -> None:
+        version_dir = ROOT / "services" / f"ocr-{version}"
+        if not (version_dir / "manifest.json").exists():
+            raise CanaryError(f"no version folder services/ocr-{version}")
+        if pid_alive(self._pid_file(version)) is None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "OCR_VERSION_DIR": str(version_dir), "PYTHONPATH": str(ROOT),
+                   "GUNICORN_BIND": f"127.0.0.1:{version_port(version, self.service_port_base)}"}
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+            # gunicorn daemonises itself; its workers' stdout (the JSON inference log) goes to the log file.
+            subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--daemon", "--capture-output",
+                            "--error-logfile", str(self.run_dir / f"ocr-{version}.log"),
+                            "--pid", str(self._pid_file(version)), "ocr.service.wsgi:app"],
+                           env=env, cwd=ROOT, check=True, timeout=30)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.health(version).ready:
+                return
+            time.sleep(0.2)
+        raise CanaryError(f"{version} did not become ready in {READY_TIMEOUT_S} s: see {self.run_dir}/ocr-{version}.log")
+
+    def stop_version(self, version: str) -> None:
+        pid = pid_alive(self._pid_file(version))
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and pid_alive(self._pid_file(version)) == pid:
+            time.sleep(0.1)
+
+    def health(self, version: str) -> VersionHealth:
+        url = self.service_url(version)
+        try:
+            alive = requests.get(f"{url}/healthz", timeout=1).status_code == 200
+            ready_response = requests.get(f"{url}/readyz", timeout=1)
+            return VersionHealth(version, url, alive, ready_response.status_code == 200,
+                                 ready_response.json().get("status", ""))
+        except requests.RequestException as error:
+            return VersionHealth(version, url, False, False, type(error).__name__)
+
+    # --- gateway -----------------------------------------------------------------------------
+    @property
+    def _gateway_dir(self) -> Path:
+        return self.run_dir / "gateway"
+
+    def apply_topology(self, versions: list[str]) -> None:
+        self._gateway_dir.mkdir(parents=True, exist_ok=True)
+        addresses = {v: f"127.0.0.1:{version_port(v, self.service_port_base)}" for v in versions}
+        config_path = self._gateway_dir / "nginx.conf"
+        temporary = config_path.with_suffix(".tmp")
+        temporary.write_text(render(addresses, self.gateway_listen, self._gateway_dir, self.state_path))
+        check = subprocess.run(["nginx", "-t", "-q", "-c", str(temporary)], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise CanaryError(f"rendered gateway config is invalid: {check.stderr.strip()}")
+        os.replace(temporary, config_path)
+        pid = pid_alive(self._gateway_dir / "nginx.pid")
+        if pid is None:
+            started = subprocess.run(["nginx", "-c", str(config_path)], capture_output=True, text=True)
+            if started.returncode != 0:
+                raise CanaryError(f"nginx did not start: {started.stderr.strip()}")
+        else:
+            os.kill(pid, signal.SIGHUP)  # graceful reload: only the topology changed
+
+    def gateway_running(self) -> bool:
+        return pid_alive(self._gateway_dir / "nginx.pid") is not None
+
+    def stop_all(self) -> None:
+        pid = pid_alive(self._gateway_dir / "nginx.pid")
+        if pid is not None:
+            os.kill(pid, signal.SIGQUIT)
+        for pid_file in self.run_dir.glob("ocr-v*.pid"):
+            self.stop_version(pid_file.stem.removeprefix("ocr-"))

@@ -1,0 +1,91 @@
+"""`python -m canary COMMAND`: the control tool. Errors are one line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import commands
+from .backends.local import LocalBackend
+from .errors import CanaryError
+from .state import StateStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_context() -> tuple[LocalBackend, StateStore]:
+    run_dir = Path(os.environ.get("CANARY_RUN_DIR", ROOT / ".run"))
+    store = StateStore(run_dir / "state")
+    backend = LocalBackend(run_dir, gateway_listen=os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080"),
+                           service_port_base=int(os.environ.get("SERVICE_PORT_BASE", "8000")),
+                           state_path=store.state_path)
+    return backend, store
+
+
+def weight(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"weight must be an integer from 0 to 100, not {value!r}") from None
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"weight must be an integer from 0 to 100, not {number}")
+    return number
+
+
+def _print_state(state, seconds: float | None = None) -> None:
+    line = f"stable {state.stable}, canary {state.canary or '-'} at {state.canary_weight}%"
+    print(line + (f" (applied in {seconds * 1000:.1f} ms)" if seconds is not None else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="canary", description="Weighted canary control for the OCR gateway.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the services and the gateway")
+    up.add_argument("--versions", default="v1,v2")
+    up.add_argument("--stable", default="v1")
+    sub.add_parser("down", help="stop the gateway and every service")
+    sub.add_parser("status", help="routing state, health and live figures per version")
+    canary = sub.add_parser("canary", help="send WEIGHT%% of unpinned traffic to the canary")
+    canary.add_argument("weight", type=weight)
+    canary.add_argument("--version", help="the canary version (default: the current one)")
+    canary.add_argument("--force", action="store_true", help="skip the readiness check")
+    promote = sub.add_parser("promote", help="the canary becomes stable at 100%%")
+    promote.add_argument("--force", action="store_true")
+    rollback = sub.add_parser("rollback", help="back to the last known-good state")
+    rollback.add_argument("--force", action="store_true")
+    sub.add_parser("history", help="every change, as JSON lines")
+    deploy = sub.add_parser("deploy", help="add a version to the topology")
+    deploy.add_argument("version")
+    retire = sub.add_parser("retire", help="remove a version from the topology")
+    retire.add_argument("version")
+    args = parser.parse_args(argv)
+
+    backend, store = make_context()
+    try:
+        if args.command == "up":
+            _print_state(commands.up(backend, store, args.versions.split(","), args.stable))
+            print(f"gateway on http://{backend.gateway_listen}")
+        elif args.command == "down":
+            backend.stop_all()
+            print("stopped")
+        elif args.command == "status":
+            print(json.dumps(commands.status(backend, store), indent=2))
+        elif args.command == "canary":
+            _print_state(*commands.set_canary_weight(backend, store, args.weight, args.version, args.force))
+        elif args.command == "promote":
+            _print_state(commands.promote(backend, store, args.force))
+        elif args.command == "rollback":
+            _print_state(*commands.rollback(backend, store, args.force))
+        elif args.command == "history":
+            for entry in store.history():
+                print(json.dumps(entry))
+        elif args.command == "deploy":
+            _print_state(commands.deploy(backend, store, args.version))
+        elif args.command == "retire":
+            _print_state(commands.retire(backend, store, args.version))
+    except CanaryError as error:
+        print(f"canary: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0

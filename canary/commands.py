@@ -1,0 +1,140 @@
+"""The control tool's commands; each takes a backend and the state store, and returns what it did."""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import requests
+
+from . import metrics
+from .backends.base import Backend
+from .errors import CanaryError, UnsafeMove
+from .state import RoutingState, StateStore
+
+
+def require_ready(backend: Backend, version: str, force: bool) -> None:
+    """Refuse to send traffic to a version that does not answer /readyz, unless forced."""
+    if force:
+        return
+    health = backend.health(version)
+    if not health.ready:
+        raise UnsafeMove(f"{version} is not ready ({health.detail or 'no answer'}); refusing to send it traffic "
+                         "(use --force to override)")
+
+
+def up(backend: Backend, store: StateStore, versions: list[str], stable: str) -> RoutingState:
+    for version in versions:
+        backend.start_version(version)
+    with store.locked():
+        if store.exists():
+            state = store.read()
+            deployed = tuple(sorted(set(state.deployed) | set(versions)))
+            if deployed != state.deployed:
+                state = store.write(replace(state, deployed=deployed), "deploy", versions=versions)
+        else:
+            canary = next((v for v in versions if v != stable), None)
+            state = store.write(RoutingState(stable=stable, canary=canary, canary_weight=0,
+                                             deployed=tuple(sorted(versions))), "init")
+        backend.apply_topology(list(state.deployed))
+    return state
+
+
+def set_canary_weight(backend: Backend, store: StateStore, weight: int, version: str | None = None,
+                      force: bool = False) -> tuple[RoutingState, float]:
+    """Move the canary weight (and optionally choose the canary). Returns the new state and seconds taken."""
+    started = time.perf_counter()
+    with store.locked():
+        state = store.read()
+        canary = version or state.canary
+        if canary is None:
+            raise UnsafeMove("no canary version: name one (canary WEIGHT --version vN)")
+        candidate = replace(state, canary=canary, canary_weight=weight).validate()  # unknown names first
+        if weight > 0:
+            require_ready(backend, canary, force)
+        new_state = store.write(candidate, "canary", weight=weight)
+    return new_state, time.perf_counter() - started
+
+
+def promote(backend: Backend, store: StateStore, force: bool = False) -> RoutingState:
+    """The canary becomes stable at 100%; the old stable stays deployed as the canary at weight 0."""
+    with store.locked():
+        state = store.read()
+        if state.canary is None:
+            raise UnsafeMove("nothing to promote: there is no canary")
+        require_ready(backend, state.canary, force)
+        return store.write(replace(state, stable=state.canary, canary=state.stable, canary_weight=0), "promote",
+                           promoted=state.canary, previous_stable=state.stable)
+
+
+def rollback(backend: Backend, store: StateStore, force: bool = False) -> tuple[RoutingState, float]:
+    """Back to the last known-good state: canary weight 0 during a canary, the previous stable after a promote."""
+    started = time.perf_counter()
+    with store.locked():
+        state = store.read()
+        if state.canary and state.canary_weight > 0:
+            new_state = store.write(replace(state, canary_weight=0), "rollback", reason="canary weight to 0")
+        else:
+            promotions = [entry for entry in store.history() if entry["action"] == "promote"]
+            if not promotions or promotions[-1]["after"]["stable"] != state.stable:
+                raise CanaryError("nothing to roll back: no canary traffic and no promotion to undo")
+            previous = promotions[-1]["previous_stable"]
+            if previous not in state.deployed:
+                raise UnsafeMove(f"the previous stable {previous} is no longer deployed")
+            require_ready(backend, previous, force)
+            new_state = store.write(replace(state, stable=previous, canary=state.stable, canary_weight=0),
+                                    "rollback", reason=f"undo promotion of {state.stable}")
+    return new_state, time.perf_counter() - started
+
+
+def deploy(backend: Backend, store: StateStore, version: str) -> RoutingState:
+    """Start a version, gate on readiness, add it to the topology (one gateway reload)."""
+    backend.start_version(version)
+    require_ready(backend, version, force=False)
+    with store.locked():
+        state = store.read()
+        if version in state.deployed:
+            return state
+        new_state = store.write(replace(state, deployed=tuple(sorted(state.deployed + (version,)))), "deploy",
+                                version=version)
+        backend.apply_topology(list(new_state.deployed))
+    return new_state
+
+
+def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
+    """Take a version out of the topology (gateway first, then its service), never one taking traffic."""
+    with store.locked():
+        state = store.read()
+        if version not in state.deployed:
+            raise UnsafeMove(f"unknown version {version!r}; deployed: {', '.join(state.deployed)}")
+        if version == state.stable:
+            raise UnsafeMove(f"{version} is the stable version; promote another one first")
+        if version == state.canary and state.canary_weight > 0:
+            raise UnsafeMove(f"{version} takes {state.canary_weight}% of traffic; roll back first")
+        canary = None if version == state.canary else state.canary
+        new_state = store.write(replace(state, canary=canary, canary_weight=state.canary_weight if canary else 0,
+                                        deployed=tuple(v for v in state.deployed if v != version)),
+                                "retire", version=version)
+        backend.apply_topology(list(new_state.deployed))
+    backend.stop_version(version)
+    return new_state
+
+
+def status(backend: Backend, store: StateStore) -> dict:
+    state = store.read()
+    versions = {}
+    for version in state.deployed:
+        health = backend.health(version)
+        entry = {"alive": health.alive, "ready": health.ready, "address": health.address}
+        if health.alive:
+            try:
+                page = requests.get(f"{backend.service_url(version)}/metrics", timeout=2).text
+                figures = metrics.parse(page)
+                p50, p95 = figures.latency_quantile(0.5), figures.latency_quantile(0.95)
+                entry.update(requests=int(figures.requests), error_rate=figures.error_rate,
+                             p50_ms=p50 * 1000 if p50 is not None else None,
+                             p95_ms=p95 * 1000 if p95 is not None else None,
+                             mean_confidence=figures.mean_confidence)
+            except requests.RequestException as error:
+                entry["metrics_error"] = type(error).__name__
+        versions[version] = entry
+    return {"state": state.to_json(), "versions": versions}

@@ -1,0 +1,65 @@
+"""Per-version figures from a service's /metrics: requests, error rate, latency quantiles, confidence.
+
+Quantiles come from the latency histogram's buckets (linear interpolation inside the bucket, as
+Prometheus' histogram_quantile does), never from the mean.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+@dataclass(frozen=True)
+class VersionFigures:
+    requests: float
+    errors: float  # 5xx answers
+    latency_buckets: tuple[tuple[float, float], ...]  # (upper bound s, cumulative count)
+    confidence_sum: float
+    confidence_count: float
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.requests if self.requests else None
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return self.confidence_sum / self.confidence_count if self.confidence_count else None
+
+    def latency_quantile(self, quantile: float) -> float | None:
+        return histogram_quantile(quantile, self.latency_buckets)
+
+
+def histogram_quantile(quantile: float, buckets) -> float | None:
+    """Seconds at the quantile from cumulative (upper bound, count) buckets; None without data."""
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    rank = quantile * buckets[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for upper_bound, count in buckets:
+        if count >= rank:
+            if upper_bound == float("inf"):
+                return lower_bound  # beyond the last finite bucket: its bound is all we know
+            share = (rank - lower_count) / (count - lower_count) if count > lower_count else 1.0
+            return lower_bound + (upper_bound - lower_bound) * share
+        lower_bound, lower_count = upper_bound, count
+    return lower_bound
+
+
+def parse(text: str) -> VersionFigures:
+    requests_total = errors = confidence_sum = confidence_count = 0.0
+    buckets: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "ocr_requests_total":
+                requests_total += sample.value
+                if sample.labels.get("status", "").startswith("5"):
+                    errors += sample.value
+            elif sample.name == "ocr_request_latency_seconds_bucket":
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0.0) + sample.value
+            elif sample.name == "ocr_line_confidence_sum":
+                confidence_sum += sample.value
+            elif sample.name == "ocr_line_confidence_count":
+                confidence_count += sample.value
+    return VersionFigures(requests_total, errors, tuple(sorted(buckets.items())), confidence_sum, confidence_count)

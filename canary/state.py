@@ -1,0 +1,130 @@
+"""The routing state: one small JSON document the gateway reads per request, plus its history.
+
+Every change is validated, written atomically (temp file in the same folder, fsync, replace) under a
+file lock, and appended to a JSON-lines history (who, when, what) that rollback reads.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import getpass
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .errors import CanaryError, UnsafeMove
+
+FORMAT_VERSION = 1
+VERSION_NAME = re.compile(r"^v[0-9]{1,4}$")
+
+
+@dataclass(frozen=True)
+class RoutingState:
+    stable: str
+    canary: str | None = None
+    canary_weight: int = 0
+    deployed: tuple[str, ...] = ()
+    format: int = FORMAT_VERSION
+    generation: int = 0
+
+    def validate(self) -> "RoutingState":
+        """Raises UnsafeMove when the state could misroute traffic."""
+        for name in self.deployed:
+            if not VERSION_NAME.match(name):
+                raise UnsafeMove(f"invalid version name {name!r}: expected v<number>")
+        if self.stable not in self.deployed:
+            raise UnsafeMove(f"stable version {self.stable!r} is not deployed; deployed: {', '.join(self.deployed)}")
+        if isinstance(self.canary_weight, bool) or not isinstance(self.canary_weight, int) \
+                or not 0 <= self.canary_weight <= 100:
+            raise UnsafeMove(f"canary weight must be an integer from 0 to 100, not {self.canary_weight!r}")
+        if self.canary is not None:
+            if self.canary not in self.deployed:
+                raise UnsafeMove(f"unknown version {self.canary!r}; deployed: {', '.join(self.deployed)}")
+            if self.canary == self.stable:
+                raise UnsafeMove(f"canary and stable are both {self.stable}")
+        elif self.canary_weight:
+            raise UnsafeMove("a canary weight without a canary version")
+        return self
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "deployed": list(self.deployed)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RoutingState":
+        if data.get("format") != FORMAT_VERSION:
+            raise CanaryError(f"routing state format {data.get('format')!r}; this tool reads {FORMAT_VERSION}")
+        return cls(**{**data, "deployed": tuple(data["deployed"])})
+
+
+@dataclass
+class StateStore:
+    """routing.json, history.jsonl and the writers' lock, in one folder the gateway can read."""
+
+    directory: Path
+    actor: str = field(default_factory=lambda: os.environ.get("CANARY_ACTOR") or getpass.getuser())
+
+    @property
+    def state_path(self) -> Path:
+        return self.directory / "routing.json"
+
+    @property
+    def history_path(self) -> Path:
+        return self.directory / "history.jsonl"
+
+    def exists(self) -> bool:
+        return self.state_path.exists()
+
+    def read(self) -> RoutingState:
+        try:
+            return RoutingState.from_json(json.loads(self.state_path.read_text(encoding="utf-8")))
+        except FileNotFoundError as error:
+            raise CanaryError(f"no routing state at {self.state_path}: run `make up` first") from error
+        except (json.JSONDecodeError, TypeError, KeyError) as error:
+            raise CanaryError(f"routing state {self.state_path} is unreadable: {error}") from error
+
+    @contextlib.contextmanager
+    def locked(self):
+        """One writer at a time: two operators cannot interleave read-modify-write."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def write(self, state: RoutingState, action: str, **details) -> RoutingState:
+        """Validate, then replace routing.json atomically and append a history line. Call under locked()."""
+        previous = self.read() if self.exists() else None
+        state = replace(state, generation=(previous.generation + 1) if previous else 1).validate()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".routing-", suffix=".json")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(state.to_json(), handle, indent=2)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)  # readable by a gateway running as another user (docker)
+            os.replace(temporary, self.state_path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        entry = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                 "actor": self.actor, "action": action, **details,
+                 "before": previous.to_json() if previous else None, "after": state.to_json()}
+        with open(self.history_path, "a", encoding="utf-8") as history:
+            history.write(json.dumps(entry) + "\n")
+            history.flush()
+            os.fsync(history.fileno())
+        return state
+
+    def history(self) -> list[dict]:
+        if not self.history_path.exists():
+            return []
+        return [json.loads(line) for line in self.history_path.read_text(encoding="utf-8").splitlines() if line]

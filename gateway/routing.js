@@ -1,0 +1,84 @@
+// Per-request routing for the OCR gateway (njs). The routing state is data: a small JSON file the
+// control tool replaces atomically, read on every request, so moving the weight or rolling back
+// never reloads nginx. Order: pin (X-Model-Version) > sticky key (X-Client-Id / cookie ocr_client)
+// > weighted draw.
+
+var BUCKETS = 10000;
+
+// FNV-1a: a stable, cheap hash so a client key always lands in the same bucket.
+function bucketOf(key) {
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < key.length; i++) {
+        hash ^= key.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash % BUCKETS;
+}
+
+// The routing decision, free of nginx so it can be tested on its own.
+// Returns {version, fallback, reason} or {error, status, message}.
+function decide(state, pinned, clientKey, draw) {
+    if (pinned) {
+        if (state.deployed.indexOf(pinned) < 0) {
+            return {status: 404, error: 'unknown_version',
+                    message: "unknown version '" + pinned + "'; deployed: " + state.deployed.join(', ')};
+        }
+        return {version: pinned, fallback: '', reason: 'pinned'};
+    }
+    var canary = state.canary && state.canary_weight > 0 ? state.canary : '';
+    if (!canary) {
+        return {version: state.stable, fallback: '', reason: 'stable'};
+    }
+    // The canary owns the lowest buckets: raising the weight only moves clients stable -> canary.
+    var threshold = state.canary_weight * BUCKETS / 100;
+    var bucket = clientKey ? bucketOf(clientKey) : Math.floor(draw * BUCKETS);
+    var chosen = bucket < threshold ? canary : state.stable;
+    return {version: chosen, fallback: chosen === canary ? state.stable : canary,
+            reason: clientKey ? 'sticky' : 'weighted'};
+}
+
+function clientKeyOf(r) {
+    var header = r.headersIn['X-Client-Id'];
+    if (header) {
+        return header;
+    }
+    var cookies = r.headersIn['Cookie'] || '';
+    var match = cookies.match(/(?:^|;\s*)ocr_client=([^;]+)/);
+    return match ? match[1] : '';
+}
+
+function readState(r) {
+    var fs = require('fs');
+    return JSON.parse(fs.readFileSync(r.variables.routing_state_path));
+}
+
+// js_set $ocr_upstream: the upstream block name; also fills $route_reason and $route_error.
+function upstream(r) {
+    var state;
+    try {
+        state = readState(r);
+    } catch (e) {
+        r.variables.route_error = 'routing_state_unreadable';
+        return 'error503';
+    }
+    var decision = decide(state, r.headersIn['X-Model-Version'] || '', clientKeyOf(r), Math.random());
+    if (decision.error) {
+        r.variables.route_reason = 'pinned';
+        r.variables.route_error = decision.error;
+        r.variables.route_message = decision.message;
+        return 'error' + decision.status;
+    }
+    r.variables.route_reason = decision.reason;
+    r.variables.route_version = decision.version;
+    // Unpinned requests go to an upstream whose backup server is the other version (failover).
+    return decision.fallback ? 'ocr_' + decision.version + '_then_' + decision.fallback : 'ocr_' + decision.version;
+}
+
+// js_set $route_logged (access log): 'failover' when another version than the chosen one answered.
+function loggedRoute(r) {
+    var answered = r.variables.upstream_http_x_model_version;
+    var chosen = r.variables.route_version;
+    return answered && chosen !== 'none' && answered !== chosen ? 'failover' : r.variables.route_reason;
+}
+
+export default {upstream: upstream, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute};

@@ -1,0 +1,60 @@
+"""The gateway's routing decision (gateway/routing.js), run on its own in node."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.helpers import ROOT
+
+HARNESS = """
+const source = require('fs').readFileSync(process.argv[1], 'utf8').replace('export default', 'module.exports =');
+const m = new module.constructor(); m._compile(source, 'routing.js');
+const cases = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map(c => m.exports.decide(c.state, c.pinned, c.key, c.draw))));
+"""
+STATE = {"stable": "v1", "canary": "v2", "canary_weight": 30, "deployed": ["v1", "v2"]}
+
+
+def decide(cases):
+    node = shutil.which("node")
+    assert node, "node runs the routing decision tests"
+    out = subprocess.run([node, "-e", HARNESS, str(ROOT / "gateway" / "routing.js"), json.dumps(cases)],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    return json.loads(out)
+
+
+def test_pin_wins_over_sticky_key_and_weight():
+    result = decide([{"state": {**STATE, "canary_weight": 100}, "pinned": "v1", "key": "someone", "draw": 0.0}])
+    assert result == [{"version": "v1", "fallback": "", "reason": "pinned"}]
+
+
+def test_unknown_pin_fails_loudly_instead_of_falling_through():
+    [result] = decide([{"state": STATE, "pinned": "v9", "key": "", "draw": 0.0}])
+    assert result["status"] == 404 and "deployed: v1, v2" in result["message"]
+
+
+@pytest.mark.parametrize("draw,expected", [(0.0, "v2"), (0.2999, "v2"), (0.3, "v1"), (0.99, "v1")])
+def test_weighted_draw_sends_the_lowest_buckets_to_the_canary(draw, expected):
+    [result] = decide([{"state": STATE, "pinned": "", "key": "", "draw": draw}])
+    assert result["version"] == expected and result["reason"] == "weighted"
+    assert result["fallback"] == ("v1" if expected == "v2" else "v2")
+
+
+def test_sticky_keys_only_move_towards_the_canary_as_the_weight_rises():
+    keys = [f"client-{i}" for i in range(300)]
+    chosen = {}
+    for weight in (10, 30, 60, 90):
+        results = decide([{"state": {**STATE, "canary_weight": weight}, "pinned": "", "key": k, "draw": 0.5}
+                          for k in keys])
+        now = {k: r["version"] for k, r in zip(keys, results)}
+        assert all(r["reason"] == "sticky" for r in results)
+        assert not [k for k in keys if chosen.get(k) == "v2" and now[k] == "v1"]
+        assert abs(sum(v == "v2" for v in now.values()) / len(keys) - weight / 100) < 0.08
+        chosen = now
+
+
+def test_no_canary_or_weight_zero_goes_to_stable_without_fallback():
+    results = decide([{"state": {**STATE, "canary_weight": 0}, "pinned": "", "key": "", "draw": 0.0},
+                      {"state": {**STATE, "canary": None, "canary_weight": 0}, "pinned": "", "key": "x", "draw": 0}])
+    assert [r["version"] for r in results] == ["v1", "v1"] and all(r["fallback"] == "" for r in results)

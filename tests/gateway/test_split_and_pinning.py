@@ -1,0 +1,58 @@
+"""Weighted split, pinning and stickiness through the real gateway."""
+from collections import Counter
+
+import pytest
+
+from tests.lines import rendered_line
+
+
+def test_weight_30_sends_30_percent_of_unpinned_requests_to_the_canary(stack, session):
+    stack.set_weight(30)
+    counts = Counter(stack.answered_by(session, 2000))
+    assert set(counts) == {"v1", "v2"}
+    assert abs(counts["v2"] / 2000 - 0.30) <= 0.03, counts
+
+
+@pytest.mark.parametrize("weight", [0, 30, 100])
+def test_pinned_requests_are_always_answered_by_the_pinned_version(stack, session, weight):
+    stack.set_weight(weight)
+    for version in ("v1", "v2"):
+        assert set(stack.answered_by(session, 60, **{"X-Model-Version": version})) == {version}
+
+
+def test_pinned_ocr_answers_carry_the_version_and_request_id(stack, session):
+    response = session.post(f"{stack.url}/ocr", files={"image": ("l.png", rendered_line("2026-11-24"))},
+                            headers={"X-Model-Version": "v2", "X-Request-Id": "abc-123"}, timeout=10)
+    assert response.status_code == 200 and response.json()["used_model"] == "v2"
+    assert response.headers["X-Model-Version"] == "v2" and response.headers["X-Request-Id"] == "abc-123"
+
+
+def test_unknown_pin_gets_404_listing_the_deployed_versions(stack, session):
+    response = session.post(f"{stack.url}/ocr", data=b"x", headers={"X-Model-Version": "v9",
+                                                                    "Content-Type": "image/png"}, timeout=10)
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "code": "unknown_version",
+                               "error": "unknown version 'v9'; deployed: v1, v2"}
+
+
+def test_sticky_clients_keep_their_version_and_only_move_to_the_canary(stack, session):
+    stack.set_weight(30)
+    clients = [f"client-{i}" for i in range(200)]
+    before = {}
+    for client in clients:
+        answers = set(stack.answered_by(session, 50, **{"X-Client-Id": client}))
+        assert len(answers) == 1, client
+        before[client] = answers.pop()
+    stack.set_weight(60)
+    after = {client: stack.answered_by(session, 3, **{"X-Client-Id": client})[0] for client in clients}
+    assert not [c for c in clients if before[c] == "v2" and after[c] == "v1"]
+    assert sum(v == "v2" for v in after.values()) > sum(v == "v2" for v in before.values())
+    cookie = stack.answered_by(session, 20, Cookie="ocr_client=client-7")
+    assert set(cookie) == {after["client-7"]}
+
+
+def test_admin_endpoints_are_not_reachable_through_the_gateway(stack, session):
+    for path in ("/metrics", "/version", "/readyz"):
+        response = session.get(f"{stack.url}{path}", timeout=5)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert session.get(f"{stack.url}/healthz", timeout=5).json()["service"] == "gateway"

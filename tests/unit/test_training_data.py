@@ -1,0 +1,66 @@
+"""Pure pieces of the training pipeline: determinism, exclusion of evaluation texts, batching, schedule."""
+import random
+
+import numpy as np
+import pytest
+
+from ocr.charset import default_charset
+from ocr.preprocess import PreprocessOptions
+from training.corpus import CATEGORIES, TextSampler
+from training.dataset import bucketed_batches, load_shard, render_shard, save_shard
+from training.evalset import EVAL_CATEGORIES, evaluation_texts
+from training.evaluate import score
+from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, missing_font_files
+from training.train import lr_factor
+
+
+def test_text_sampler_is_deterministic_and_inside_the_charset():
+    first = [TextSampler(random.Random(9)).sample(category) for category in CATEGORIES]
+    second = [TextSampler(random.Random(9)).sample(category) for category in CATEGORIES]
+    assert first == second
+    sampler = TextSampler(random.Random(1))
+    charset = default_charset()
+    texts = [sampler.sample(category) for category in CATEGORIES for _ in range(50)]
+    assert all(charset.covers(text) and text.strip() for text in texts)
+
+
+def test_evaluation_and_training_fonts_never_overlap():
+    assert not {font.path for font in TRAIN_FONTS} & {font.path for font in EVAL_UNSEEN_FONTS}
+    assert missing_font_files() == []
+    # Noto CJK's index 2 is the Simplified Chinese face and covers the level-1 hanzi.
+    assert set(default_charset().alphabet[107:]) <= covered_characters(TRAIN_FONTS[0])
+
+
+def test_evaluation_texts_are_fixed_and_excluded_from_training_shards(tmp_path):
+    pairs = evaluation_texts(4)
+    assert pairs == evaluation_texts(4) and [c for c, _ in pairs] == [c for c in EVAL_CATEGORIES for _ in range(4)]
+    excluded = frozenset(text for _, text in pairs)
+    shard = render_shard(seed=11, count=30, options=PreprocessOptions(), excluded_texts=excluded)
+    assert not excluded & set(shard.texts)
+    path = tmp_path / "shard_00000.npz"
+    save_shard(shard, path)
+    loaded = load_shard(path, 32)
+    assert loaded.texts == shard.texts
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.images, shard.images))
+
+
+def test_bucketed_batches_cover_every_line_once_with_similar_widths():
+    widths = [random.Random(i).randint(20, 800) for i in range(1000)]
+    batches = bucketed_batches(widths, 32, random.Random(0))
+    assert sorted(i for batch in batches for i in batch) == list(range(1000))
+    spreads = [max(widths[i] for i in batch) - min(widths[i] for i in batch) for batch in batches]
+    assert np.median(spreads) < 60
+
+
+def test_learning_rate_warms_up_then_decays_to_zero():
+    factors = [lr_factor(step, 1000, 0.04) for step in range(1000)]
+    assert factors[0] == pytest.approx(1 / 40) and max(factors) == pytest.approx(1.0)
+    assert factors[39] == pytest.approx(1.0) and factors[-1] < 0.001
+    assert all(a >= b for a, b in zip(factors[40:], factors[41:]))
+
+
+def test_scores_use_exact_lines_and_character_error_rate():
+    report = score([("hello", "hello"), ("world", "word"), ("“引”", '"引"')])
+    assert report["lines"] == 3
+    assert report["line_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["char_accuracy"] == pytest.approx(1 - 1 / 13, abs=1e-4)
