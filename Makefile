@@ -32,8 +32,13 @@ test-fast: deps
 cache: deps
 	$(PY) -m training.render_cache --config $(VERSION)
 
+# Conv features pre-trained on single characters (committed; the configs start from them).
+training/checkpoints/chars.pt:
+	$(MAKE) deps
+	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.pretrain_chars --minutes 21
+
 # Resumable: run it again after an interruption and it continues from runs/$(VERSION)/checkpoint.pt.
-train: cache
+train: cache training/checkpoints/chars.pt
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $(VERSION)
 	$(PY) -m training.evaluate --version $(VERSION) --write-manifest
 	$(PY) -m training.model_card --version $(VERSION)

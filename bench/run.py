@@ -6,7 +6,7 @@ import os
 import platform
 from pathlib import Path
 
-from . import model_latency, service_latency
+from . import gateway, model_latency, service_latency
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ def main() -> None:
              f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
              "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run.",
              ""]
-    for section in (model_latency.section, service_latency.section):
+    for section in (model_latency.section, service_latency.section, gateway.section):
         lines += section() + [""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

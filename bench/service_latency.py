@@ -72,6 +72,19 @@ def section() -> list[str]:
             memory_rows.append(f"| {version} | {len(pids)} | {proportional_memory_mib(pids):.0f} MiB |")
         finally:
             stop_service(service.process)
+    lines += ["", "gunicorn layouts for v2 at concurrency 4 (the default is 2 workers x 4 threads, ORT 1 thread each):", "",
+              "| workers x threads | ORT threads | p50 | p95 | throughput |", "|---|---|---|---|---|"]
+    for workers, threads, ort_threads in ((1, 4, 1), (1, 4, 2), (2, 4, 1), (4, 2, 1)):
+        service = start_service("v2", Path(tempfile.mkdtemp(prefix="bench-")), GUNICORN_WORKERS=str(workers),
+                                GUNICORN_THREADS=str(threads), OCR_ORT_THREADS=str(ort_threads))
+        try:
+            load(service.url, 4, 40, image)
+            timings, wall, _ = load(service.url, 4, 300, image)
+            figures = summary(timings)
+            lines.append(f"| {workers} x {threads} | {ort_threads} | {figures['median_ms']} ms | {figures['p95_ms']} ms "
+                         f"| {len(timings) / wall:.0f} lines/s |")
+        finally:
+            stop_service(service.process)
     lines += ["", "Memory after the load above (PSS: shared pages counted once; the seed article's v2 used 420 MB):", "",
               "| version | processes | PSS total |", "|---|---|---|", *memory_rows]
     return lines

@@ -7,6 +7,7 @@ packages=(
   fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
   nginx libnginx-mod-http-js
   chromium chromium-driver
+  nodejs curl
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -68,13 +68,17 @@ def format_report(version: str, report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--version", required=True, help="vN: reads services/ocr-vN/")
+    parser.add_argument("--dir", type=Path, help="evaluate this version folder instead (experiments)")
+    parser.add_argument("--json", type=Path, help="also write the report to this file")
     parser.add_argument("--lines-per-category", type=int, default=LINES_PER_CATEGORY)
     parser.add_argument("--write-manifest", action="store_true", help="store the figures in the manifest")
     args = parser.parse_args()
-    directory = ROOT / "services" / f"ocr-{args.version}"
+    directory = args.dir or ROOT / "services" / f"ocr-{args.version}"
     recognizer = Recognizer.from_directory(directory)
     report = evaluate(recognizer, build_evaluation_set(args.lines_per_category))
     print(format_report(args.version, report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if args.write_manifest:
         bundle = load_version(directory)
         write_manifest(directory, {**bundle.manifest, "metrics": {"evaluation": report}})

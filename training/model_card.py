@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from ocr.manifest import load_version
@@ -10,6 +11,7 @@ from .evalset import EVAL_CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall")
+BINARIZE_EXPERIMENT = ROOT / "training" / "experiments" / "binarize.json"
 
 
 def metrics_table(evaluations: dict[str, dict]) -> list[str]:
@@ -29,6 +31,16 @@ def metrics_table(evaluations: dict[str, dict]) -> list[str]:
     return rows
 
 
+def binarize_section() -> list[str]:
+    """The measured answer to 'does adaptive binarisation help?' (training/experiments/binarize.json)."""
+    if not BINARIZE_EXPERIMENT.exists():
+        return []
+    experiment = json.loads(BINARIZE_EXPERIMENT.read_text(encoding="utf-8"))
+    return ["## Preprocessing: adaptive binarisation, measured", "", experiment["setup"], "",
+            *metrics_table({"grayscale": experiment["grayscale"], "binarised": experiment["binarised"]}), "",
+            experiment["conclusion"], ""]
+
+
 def render_card(version: str) -> str:
     bundle = load_version(ROOT / "services" / f"ocr-{version}")
     manifest = bundle.manifest
@@ -46,7 +58,8 @@ def render_card(version: str) -> str:
         "",
         "## What it is",
         f"- CRNN (conv {list(manifest['model']['conv_channels'])} -> {manifest['model']['lstm_layers']}-layer "
-        f"BiLSTM {manifest['model']['lstm_hidden']} -> linear -> CTC), {training['parameters']:,} parameters, "
+        f"BiLSTM {manifest['model']['lstm_hidden']} -> linear over [BiLSTM output, conv features] -> CTC), "
+        f"{training['parameters']:,} parameters, "
         f"served as ONNX ({manifest['size_bytes'] / 2**20:.1f} MiB, sha256 `{manifest['sha256'][:16]}…`).",
         f"- Charset: {manifest['charset']['name']}, {manifest['charset']['size']} characters + CTC blank.",
         f"- Input: grayscale line, contrast-normalised, height {manifest['input_height']}, "
@@ -56,7 +69,9 @@ def render_card(version: str) -> str:
         f"- {training['steps']} steps of batch {config['batch_size']} ({training['lines_seen']:,} lines) in "
         f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s); AdamW, peak lr "
         f"{config['peak_lr']}, {config['warmup_fraction']:.0%} warm-up then cosine; "
-        f"{'warm start from ' + config['init_from'] if config['init_from'] else 'from scratch'}.",
+        f"{'warm start from ' + config['init_from'] if config['init_from'] else 'no warm start'}; conv features "
+        f"{'from ' + config['init_features_from'] + ' (single-character pre-training)' if config.get('init_features_from') else 'from scratch'}"
+        f", frozen for the first {config.get('frozen_feature_steps', 0)} steps.",
         f"- Data: synthetic lines rendered from Debian fonts (training fonts only), text from jieba's and "
         f"wordfreq's word lists plus generated numbers, dates, amounts and IDs; data seed {config['data_seed']}, "
         f"{config['shards']} cached shards. Reproduce: `make train VERSION={version}`.",
@@ -67,6 +82,7 @@ def render_card(version: str) -> str:
         "",
         *metrics_table(evaluations),
         "",
+        *binarize_section(),
         "## Limits",
         "- One text line per image; vertical text, handwriting and level-2 hanzi are out of scope.",
         "- Trained on rendered text only: real photos with perspective or curved lines will read worse than "

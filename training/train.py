@@ -69,6 +69,13 @@ class LinePool:
                 self.labels.append(label)
 
 
+def set_features_frozen(model: CRNN, frozen: bool) -> None:
+    """Frozen: no gradients and fixed BatchNorm statistics for the conv stack (cheaper steps, too)."""
+    for parameter in model.features.parameters():
+        parameter.requires_grad_(not frozen)
+    model.features.train(not frozen and model.training)
+
+
 def make_batch(images, labels):
     batch, widths = pad_batch(images)
     targets = torch.tensor([cls for label in labels for cls in label], dtype=torch.long)
@@ -151,6 +158,7 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
         for indices in bucketed_batches(widths, config.batch_size, rng):
             if step >= max_steps:
                 break
+            set_features_frozen(model, step < config.frozen_feature_steps)
             for group in optimizer.param_groups:
                 group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
             images, targets, input_lengths, target_lengths = make_batch(
@@ -187,12 +195,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the final weights go")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "1")))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = load_config(args.config)
     out = args.out or ROOT / "services" / f"ocr-{config.version}"
-    artifact = train(config, args.runs / config.version, args.cache, out)
+    artifact = train(config, args.runs / config.version, args.cache, out, weights_dir=args.weights)
     print(f"exported {artifact}", flush=True)
 
 

@@ -28,6 +28,7 @@ class TrainConfig:
     checkpoint_every: int
     init_from: str | None
     init_features_from: str | None = None  # conv weights only, e.g. "chars" from pretrain_chars
+    frozen_feature_steps: int = 0  # keep the (pre-trained) conv features fixed for this many steps
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,34 @@
+"""Deploy and retire change the set of versions (one reload each); status reports live figures."""
+import json
+
+from canary.backends.local import pid_alive
+
+
+def test_retire_then_deploy_changes_what_the_gateway_routes_to(stack, session):
+    nginx_pid = pid_alive(stack.backend.run_dir / "gateway" / "nginx.pid")
+    retired = stack.cli("retire", "v2")
+    assert retired.returncode == 0, retired.stderr
+    assert stack.store.read().deployed == ("v1",) and stack.store.read().canary is None
+    assert not stack.backend.health("v2").alive
+    pinned = session.get(f"{stack.url}/", headers={"X-Model-Version": "v2"}, timeout=5)
+    assert pinned.status_code == 404 and "deployed: v1" in pinned.json()["error"]
+    assert set(stack.answered_by(session, 20)) == {"v1"}
+
+    deployed = stack.cli("deploy", "v2")
+    assert deployed.returncode == 0, deployed.stderr
+    assert stack.store.read().deployed == ("v1", "v2")
+    assert set(stack.answered_by(session, 20, **{"X-Model-Version": "v2"})) == {"v2"}
+    assert pid_alive(stack.backend.run_dir / "gateway" / "nginx.pid") == nginx_pid  # reloaded, not restarted
+
+
+def test_status_reports_health_and_figures_per_version(stack, session):
+    stack.answered_by(session, 5, **{"X-Model-Version": "v1"})
+    session.post(f"{stack.url}/ocr", data=b"", headers={"Content-Type": "image/png", "X-Model-Version": "v1"},
+                 timeout=5)
+    completed = stack.cli("status")
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["state"]["stable"] == "v1"
+    v1 = report["versions"]["v1"]
+    assert v1["ready"] and v1["requests"] >= 1 and v1["error_rate"] == 0.0
+    assert v1["p95_ms"] >= v1["p50_ms"] > 0

@@ -1,0 +1,70 @@
+"""Routing state validation, atomic writes, history and the metrics figures (no processes)."""
+import json
+from dataclasses import replace
+
+import pytest
+
+from canary.errors import UnsafeMove
+from canary.metrics import histogram_quantile, parse
+from canary.state import RoutingState, StateStore
+
+GOOD = RoutingState(stable="v1", canary="v2", canary_weight=30, deployed=("v1", "v2"))
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"canary_weight": 101}, "0 to 100"),
+    ({"canary_weight": -1}, "0 to 100"),
+    ({"canary_weight": 2.5}, "0 to 100"),
+    ({"canary_weight": True}, "0 to 100"),
+    ({"canary": "v9"}, "unknown version 'v9'; deployed: v1, v2"),
+    ({"canary": "v1"}, "both v1"),
+    ({"stable": "v3"}, "not deployed"),
+    ({"canary": None}, "without a canary"),
+    ({"deployed": ("v1", "v2", "../etc")}, "invalid version name"),
+])
+def test_unsafe_states_are_refused(change, message):
+    with pytest.raises(UnsafeMove, match=message):
+        replace(GOOD, **change).validate()
+
+
+def test_writes_are_atomic_numbered_and_recorded(tmp_path):
+    store = StateStore(tmp_path, actor="tester")
+    with store.locked():
+        store.write(GOOD, "init")
+        store.write(RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=("v1", "v2")), "rollback")
+    assert store.read().canary_weight == 0 and store.read().generation == 2
+    assert json.loads(store.state_path.read_text())["format"] == 1
+    history = store.history()
+    assert [entry["action"] for entry in history] == ["init", "rollback"]
+    assert history[1]["before"]["canary_weight"] == 30 and history[1]["actor"] == "tester"
+    assert not list(tmp_path.glob(".routing-*"))  # no temp file left behind
+
+
+def test_a_refused_write_leaves_the_state_untouched(tmp_path):
+    store = StateStore(tmp_path)
+    with store.locked():
+        store.write(GOOD, "init")
+        with pytest.raises(UnsafeMove):
+            store.write(RoutingState(stable="v1", canary="v2", canary_weight=500, deployed=("v1", "v2")), "canary")
+    assert store.read().canary_weight == 30 and len(store.history()) == 1
+
+
+def test_histogram_quantiles_interpolate_inside_buckets():
+    buckets = ((0.01, 50.0), (0.02, 90.0), (0.05, 100.0), (float("inf"), 100.0))
+    assert histogram_quantile(0.5, buckets) == pytest.approx(0.01)
+    assert histogram_quantile(0.95, buckets) == pytest.approx(0.035)
+    assert histogram_quantile(0.5, ((0.01, 0.0), (float("inf"), 0.0))) is None
+
+
+def test_metrics_page_figures():
+    page = "\n".join([
+        '# TYPE ocr_requests_total counter',
+        'ocr_requests_total{endpoint="ocr",status="200",version="v2"} 90.0',
+        'ocr_requests_total{endpoint="ocr",status="503",version="v2"} 10.0',
+        '# TYPE ocr_line_confidence histogram',
+        'ocr_line_confidence_sum{version="v2"} 72.0',
+        'ocr_line_confidence_count{version="v2"} 90.0',
+    ])
+    figures = parse(page)
+    assert figures.requests == 100 and figures.error_rate == pytest.approx(0.1)
+    assert figures.mean_confidence == pytest.approx(0.8) and figures.latency_quantile(0.5) is None
