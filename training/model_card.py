@@ -47,7 +47,7 @@ def render_card(version: str) -> str:
     training = manifest["training"]
     config = training["config"]
     evaluations = {}
-    for other in sorted(path.name.removeprefix("ocr-") for path in (ROOT / "services").glob("ocr-v*")):
+    for other in sorted(path.parent.name.removeprefix("ocr-") for path in (ROOT / "services").glob("ocr-v*/manifest.json")):
         other_manifest = load_version(ROOT / "services" / f"ocr-{other}").manifest
         if "evaluation" in other_manifest.get("metrics", {}):
             evaluations[other] = other_manifest["metrics"]["evaluation"]

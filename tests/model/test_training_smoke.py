@@ -1,9 +1,12 @@
 """A few real training steps end in a loadable, verified version folder, and training resumes."""
 import dataclasses
+import shutil
 
 import pytest
+from PIL import Image
 
 from ocr.runtime import Recognizer
+from tests.helpers import ROOT
 from training.dataset import shard_paths
 from training.render_cache import fill_cache
 from training.train import train
@@ -18,8 +21,11 @@ def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys)
     fill_cache(cache, 1, config.data_seed, config.preprocess, shard_size=48, quiet=True)
     assert len(shard_paths(cache)) == 1
 
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    shutil.copy(ROOT / "training" / "checkpoints" / "chars.pt", weights)  # the recipe starts from these features
     arguments = dict(run_dir=tmp_path / "run", cache_dir=cache, version_dir=tmp_path / "ocr-smoke",
-                     weights_dir=tmp_path / "weights", quiet=True)
+                     weights_dir=weights, quiet=True)
     train(config, max_steps=2, **arguments)
     artifact = train(config, max_steps=4, **arguments)
     assert "resuming smoke at step 2" in capsys.readouterr().out
@@ -28,6 +34,5 @@ def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys)
     recognizer = Recognizer.from_directory(artifact.parent)
     assert recognizer.version == "smoke"
     assert recognizer.bundle.manifest["training"]["steps"] == 4
-    from PIL import Image
     result = recognizer.recognize([Image.new("L", (120, 40), 255)])[0]
     assert isinstance(result.text, str) and 0.0 <= result.confidence <= 1.0
