@@ -8,7 +8,8 @@ from pathlib import Path
 import requests
 
 from tests.lines import rendered_line
-from tests.processes import start_service, stop_service, worker_pids
+from canary.backends.local import child_pids
+from tests.processes import start_service, stop_service
 
 from .stats import summary
 
@@ -68,7 +69,7 @@ def section() -> list[str]:
                 figures = summary(timings)
                 lines.append(f"| {version} | {concurrency} | {len(timings)} | {figures['median_ms']} ms | "
                              f"{figures['p95_ms']} ms | {len(timings) / wall:.0f} lines/s | {failures} |")
-            pids = worker_pids(service.process.pid) | {service.process.pid}
+            pids = child_pids(service.process.pid) | {service.process.pid}
             memory_rows.append(f"| {version} | {len(pids)} | {proportional_memory_mib(pids):.0f} MiB |")
         finally:
             stop_service(service.process)

@@ -28,14 +28,14 @@ def up(backend: Backend, store: StateStore, versions: list[str], stable: str) ->
     with store.locked():
         if store.exists():
             state = store.read()
-            deployed = tuple(sorted(set(state.deployed) | set(versions)))
-            if deployed != state.deployed:
-                state = store.write(replace(state, deployed=deployed), "deploy", versions=versions)
+            candidate = replace(state, deployed=tuple(sorted(set(state.deployed) | set(versions))))
         else:
             canary = next((v for v in versions if v != stable), None)
-            state = store.write(RoutingState(stable=stable, canary=canary, canary_weight=0,
-                                             deployed=tuple(sorted(versions))), "init")
-        backend.apply_topology(list(state.deployed))
+            state = None
+            candidate = RoutingState(stable=stable, canary=canary, canary_weight=0, deployed=tuple(sorted(versions)))
+        backend.apply_topology(list(candidate.validate().deployed))  # upstreams first, then the state
+        if candidate != state:
+            state = store.write(candidate, "deploy" if state else "init", versions=versions)
     return state
 
 
@@ -94,10 +94,10 @@ def deploy(backend: Backend, store: StateStore, version: str) -> RoutingState:
         state = store.read()
         if version in state.deployed:
             return state
-        new_state = store.write(replace(state, deployed=tuple(sorted(state.deployed + (version,)))), "deploy",
-                                version=version)
-        backend.apply_topology(list(new_state.deployed))
-    return new_state
+        candidate = replace(state, deployed=tuple(sorted(state.deployed + (version,)))).validate()
+        # The gateway must know the new upstream before the state may name the version.
+        backend.apply_topology(list(candidate.deployed))
+        return store.write(candidate, "deploy", version=version)
 
 
 def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:

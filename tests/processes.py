@@ -23,19 +23,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def worker_pids(master_pid: int) -> set[int]:
-    """Children of the gunicorn master, read from /proc."""
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid:
-            children.add(int(stat.parent.name))
-    return children
-
-
 @dataclass
 class RunningService:
     url: str

@@ -32,6 +32,19 @@ def pid_alive(pid_file: Path) -> int | None:
         return None
 
 
+def child_pids(parent: int) -> set[int]:
+    """Children of a process, read from /proc (gunicorn's or nginx's workers)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.add(int(stat.parent.name))
+    return children
+
+
 class LocalBackend(Backend):
     def __init__(self, run_dir: Path, gateway_listen: str = "127.0.0.1:8080", service_port_base: int = 8000,
                  state_path: Path | None = None) -> None:
@@ -108,7 +121,13 @@ class LocalBackend(Backend):
             if started.returncode != 0:
                 raise CanaryError(f"nginx did not start: {started.stderr.strip()}")
         else:
-            os.kill(pid, signal.SIGHUP)  # graceful reload: only the topology changed
+            # Graceful reload; return once the old workers (old upstream set) are gone, so the
+            # caller can publish a state that names the new versions.
+            old_workers = child_pids(pid)
+            os.kill(pid, signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and old_workers & child_pids(pid):
+                time.sleep(0.05)
 
     def gateway_running(self) -> bool:
         return pid_alive(self._gateway_dir / "nginx.pid") is not None

@@ -9,7 +9,7 @@ import requests
 
 from canary.backends.local import pid_alive
 from tests.lines import rendered_line
-from tests.processes import worker_pids
+from canary.backends.local import child_pids
 
 IMAGE = rendered_line("2026-11-24")
 
@@ -71,7 +71,7 @@ def test_killing_the_canary_loses_no_unpinned_request_and_pinned_ones_get_503(st
     client.start()
     time.sleep(1)
     pid = pid_alive(stack.backend.run_dir / "ocr-v2.pid")
-    for victim in worker_pids(pid) | {pid}:  # master and workers at once, as a crash would
+    for victim in child_pids(pid) | {pid}:  # master and workers at once, as a crash would
         os.kill(victim, signal.SIGKILL)
     time.sleep(2)
     pinned = requests.post(f"{stack.url}/ocr", data=IMAGE, headers={"Content-Type": "image/png",

@@ -8,7 +8,7 @@ from PIL import Image
 
 from tests.helpers import encode
 from tests.lines import KNOWN_TEXTS, direct_reading, rendered_line
-from tests.processes import worker_pids
+from canary.backends.local import child_pids
 
 PNG = rendered_line(KNOWN_TEXTS[0])
 JPEG = rendered_line(KNOWN_TEXTS[0], "JPEG")
@@ -46,7 +46,7 @@ BAD_REQUESTS = {
 
 def test_bad_inputs_get_4xx_json_and_the_service_survives(service_v2):
     master = service_v2.process.pid
-    workers_before = worker_pids(master)
+    workers_before = child_pids(master)
     assert len(workers_before) == 2
     for name, (arguments, status, code) in BAD_REQUESTS.items():
         response = requests.post(f"{service_v2.url}/ocr", timeout=30, **arguments)
@@ -55,7 +55,7 @@ def test_bad_inputs_get_4xx_json_and_the_service_survives(service_v2):
         assert body["success"] is False and body["code"] == code, name
         assert len(body["error"]) > 10, name
         assert response.headers["X-Model-Version"] == "v2"
-    assert worker_pids(master) == workers_before  # no worker crashed and was replaced
+    assert child_pids(master) == workers_before  # no worker crashed and was replaced
     good = requests.post(f"{service_v2.url}/ocr", files={"image": ("ok.png", PNG)}, timeout=10).json()
     assert good["text"] == direct_reading("v2", PNG)
 
