@@ -1,8 +1,6 @@
 """The version service: one Flask app per model version folder (`create_app`), served by gunicorn."""
 from __future__ import annotations
 
-import os
-
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 

@@ -47,15 +47,14 @@ def refuse_wrong_pin() -> None:
                        f"this service is {service_version()}; the request is pinned to {pinned!r}")
 
 
-def read_lines(payloads: list[bytes]) -> tuple[list, list[tuple[int, int]]]:
+def read_lines(payloads: list[bytes], options) -> tuple[list, list[tuple[int, int]]]:
     """Decode and preprocess every image; the first bad one fails the request with its reason."""
-    recognizer = get_recognizer()
     lines, sizes = [], []
     for position, payload in enumerate(payloads):
         try:
             image = decode_image(payload, max_pixels=current_app.config["MAX_PIXELS"])
             sizes.append(image.size)
-            lines.append(preprocess(image, recognizer.options))
+            lines.append(preprocess(image, options))
         except ImageInputError as error:
             where = f"image {position + 1}: " if len(payloads) > 1 else ""
             status = 413 if error.code == "image_too_large" else 400
@@ -74,8 +73,9 @@ def recognise(endpoint: str, max_images: int):
     status, outcome, sizes, results = 500, "error", [], []
     try:
         refuse_wrong_pin()
-        lines, sizes = read_lines(request_images(request, max_images))
-        results = get_recognizer().recognize_arrays(lines)
+        recognizer = get_recognizer()
+        lines, sizes = read_lines(request_images(request, max_images), recognizer.options)
+        results = recognizer.recognize_arrays(lines)
         status, outcome = 200, "ok"
         return results
     except ApiError as error:
