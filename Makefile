@@ -37,8 +37,15 @@ training/checkpoints/chars.pt:
 	$(MAKE) deps
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.pretrain_chars --minutes 21
 
+# A stage config (e.g. v2-stage1) trains weights that a later config warm-starts from (init_from).
+training/checkpoints/%.pt: training/checkpoints/chars.pt
+	$(PY) -m training.render_cache --config $*
+	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $*
+
+WARM_START = $(shell sed -n 's|.*"init_from": "\(.*\)".*|training/checkpoints/\1.pt|p' training/configs/$(VERSION).json)
+
 # Resumable: run it again after an interruption and it continues from runs/$(VERSION)/checkpoint.pt.
-train: cache training/checkpoints/chars.pt
+train: cache training/checkpoints/chars.pt $(WARM_START)
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $(VERSION)
 	$(PY) -m training.evaluate --version $(VERSION) --write-manifest
 	$(PY) -m training.model_card --version $(VERSION)

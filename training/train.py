@@ -108,9 +108,10 @@ def save_checkpoint(path: Path, model, optimizer, step: int, elapsed: float, lin
 
 def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path,
           weights_dir: Path = WEIGHTS_DIR, max_steps: int | None = None, quiet: bool = False) -> Path:
-    """Train (or resume from run_dir) and export the version folder. Returns the ONNX artifact path.
+    """Train (or resume from run_dir) and export the version folder. Returns the ONNX artifact path,
+    or for a stage config (export false) the weights path.
 
-    The final weights are also kept in weights_dir/<version>.pt: later versions warm-start from them.
+    The final weights are also kept in weights_dir/<version>.pt: later configs warm-start from them.
     """
     max_steps = max_steps or config.max_steps
     torch.manual_seed(config.seed)
@@ -183,7 +184,10 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
     progress.close()
 
     weights_dir.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), weights_dir / f"{config.version}.pt")
+    weights_path = weights_dir / f"{config.version}.pt"
+    torch.save(model.state_dict(), weights_path)
+    if not config.export:
+        return weights_path
     stats = {"steps": step, "lines_seen": lines_seen, "duration_s": round(time.monotonic() - started, 1),
              "parameters": parameter_count(model), "threads": torch.get_num_threads()}
     return write_version_folder(model.eval(), config, charset, version_dir, stats)
