@@ -1,34 +1,43 @@
-"""Render gateway/nginx.conf.template for a topology: one upstream per version, and one per ordered
-pair (primary, then the other as backup) that unpinned requests use to fail over."""
+"""Render gateway/nginx.conf.template for a topology: a version -> address map that the routing
+script's choice (and its failover choice) is looked up in."""
 from __future__ import annotations
 
-import itertools
-import os
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
 GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
+DOCKER_DNS = "127.0.0.11"
 
 
-def upstream_blocks(addresses: dict[str, str]) -> str:
-    """addresses: version -> host:port. max_fails=0 keeps a primary in rotation: weights stay exact."""
-    blocks = []
-    for version, address in sorted(addresses.items()):
-        blocks.append(f"    upstream ocr_{version} {{\n        server {address} max_fails=0;\n        keepalive 16;\n    }}")
-    for primary, backup in itertools.permutations(sorted(addresses), 2):
-        blocks.append(f"    upstream ocr_{primary}_then_{backup} {{\n        server {addresses[primary]} max_fails=0;\n"
-                      f"        server {addresses[backup]} backup;\n        keepalive 16;\n    }}")
-    return "\n".join(blocks)
+@dataclass(frozen=True)
+class GatewayLayout:
+    """Where the gateway finds its files and writes its own, on the host or inside its container."""
+    listen: str
+    run_dir: Path  # pid file and nginx's temporary folders
+    state_path: Path  # routing.json as the gateway sees it
+    gateway_dir: Path = GATEWAY_DIR  # routing.js
+    error_log: str = ""  # default: run_dir/error.log
+    access_log: str = ""  # default: run_dir/access.log
+    resolver: str | None = None  # Docker's DNS in docker mode: version names are looked up per request
+    user: str = ""  # nginx `user` for the workers (only meaningful when the master runs as root)
 
 
-def render(addresses: dict[str, str], listen: str, run_dir: Path, state_path: Path,
-           gateway_dir: Path = GATEWAY_DIR, load_module: bool = True) -> str:
-    template = Template((gateway_dir / "nginx.conf.template").read_text(encoding="utf-8"))
+def address_map(addresses: dict[str, str]) -> str:
+    return "\n".join(f"        {version} {address};" for version, address in sorted(addresses.items()))
+
+
+def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool = True) -> str:
+    """addresses: version -> host:port (an IP on the host, a container name in docker mode)."""
+    template = Template((layout.gateway_dir / "nginx.conf.template").read_text(encoding="utf-8"))
+    resolver = (f"    resolver {layout.resolver} valid=2s ipv6=off;\n    resolver_timeout 2s;"
+                if layout.resolver else "")
     return template.substitute(
         load_module=f"load_module {JS_MODULE};" if load_module else "",
-        # Workers run as whoever runs the tool, so they can read the state folder wherever it lives.
-        user_directive="user root root;" if os.geteuid() == 0 else "",
-        run_dir=run_dir, gateway_dir=gateway_dir, state_path=state_path, listen=listen,
-        upstreams=upstream_blocks(addresses),
+        user_directive=f"user {layout.user};" if layout.user else "",
+        run_dir=layout.run_dir, gateway_dir=layout.gateway_dir, state_path=layout.state_path,
+        listen=layout.listen, resolver=resolver, addresses=address_map(addresses),
+        error_log=layout.error_log or f"{layout.run_dir}/error.log",
+        access_log=layout.access_log or f"{layout.run_dir}/access.log",
     )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs on the host, only those missing (idempotent).
 # Fonts: training and evaluation faces (see ../shared/DATA-POLICY.md); nginx + njs: the gateway.
+# docker.io + docker-compose (1.29) + debootstrap: the container stack and its offline base image.
 set -euo pipefail
 packages=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
@@ -8,6 +9,7 @@ packages=(
   nginx libnginx-mod-http-js
   chromium chromium-driver
   nodejs curl
+  docker.io docker-compose debootstrap
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -52,8 +52,9 @@ function readState(r) {
     return JSON.parse(fs.readFileSync(r.variables.routing_state_path));
 }
 
-// js_set $ocr_upstream: the upstream block name; also fills $route_reason and $route_error.
-function upstream(r) {
+// js_set $ocr_target: the chosen version (or error404/error503); also fills $route_reason,
+// $route_version, $route_fallback (the version an unpinned request fails over to) and $route_error.
+function target(r) {
     var state;
     try {
         state = readState(r);
@@ -70,8 +71,8 @@ function upstream(r) {
     }
     r.variables.route_reason = decision.reason;
     r.variables.route_version = decision.version;
-    // Unpinned requests go to an upstream whose backup server is the other version (failover).
-    return decision.fallback ? 'ocr_' + decision.version + '_then_' + decision.fallback : 'ocr_' + decision.version;
+    r.variables.route_fallback = decision.fallback;
+    return decision.version;
 }
 
 // js_set $route_logged (access log): 'failover' when another version than the chosen one answered.
@@ -81,4 +82,4 @@ function loggedRoute(r) {
     return answered && chosen !== 'none' && answered !== chosen ? 'failover' : r.variables.route_reason;
 }
 
-export default {upstream: upstream, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute};
+export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute};

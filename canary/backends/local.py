@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 
 from ..errors import CanaryError
-from ..gateway_config import render
+from ..gateway_config import GatewayLayout, render
 from .base import Backend, VersionHealth
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -110,7 +110,10 @@ class LocalBackend(Backend):
         addresses = {v: f"127.0.0.1:{version_port(v, self.service_port_base)}" for v in versions}
         config_path = self._gateway_dir / "nginx.conf"
         temporary = config_path.with_suffix(".tmp")
-        temporary.write_text(render(addresses, self.gateway_listen, self._gateway_dir, self.state_path))
+        # Workers run as whoever runs the tool, so they can read the state folder wherever it lives.
+        layout = GatewayLayout(listen=self.gateway_listen, run_dir=self._gateway_dir, state_path=self.state_path,
+                               user="root root" if os.geteuid() == 0 else "")
+        temporary.write_text(render(addresses, layout))
         check = subprocess.run(["nginx", "-t", "-q", "-c", str(temporary)], capture_output=True, text=True)
         if check.returncode != 0:
             raise CanaryError(f"rendered gateway config is invalid: {check.stderr.strip()}")
