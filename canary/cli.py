@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import commands
+from .backends.base import Backend
 from .backends.local import LocalBackend
 from .errors import CanaryError
 from .state import StateStore
@@ -15,13 +16,36 @@ from .state import StateStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_context() -> tuple[LocalBackend, StateStore]:
+def choose_mode(run_dir: Path, requested: str | None) -> str:
+    """local or docker: as asked (CANARY_MODE / --mode), else what `up` recorded, else docker when an
+    engine answers."""
+    if requested:
+        if requested not in ("local", "docker"):
+            raise CanaryError(f"unknown mode {requested!r}: local or docker")
+        return requested
+    recorded = run_dir / "mode"
+    if recorded.exists():
+        return recorded.read_text().strip()
+    from .backends.docker import engine_reachable
+
+    return "docker" if engine_reachable() else "local"
+
+
+def make_context(mode: str | None = None) -> tuple[Backend, StateStore, str]:
     run_dir = Path(os.environ.get("CANARY_RUN_DIR", ROOT / ".run"))
     store = StateStore(run_dir / "state")
-    backend = LocalBackend(run_dir, gateway_listen=os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080"),
-                           service_port_base=int(os.environ.get("SERVICE_PORT_BASE", "8000")),
-                           state_path=store.state_path)
-    return backend, store
+    mode = choose_mode(run_dir, mode or os.environ.get("CANARY_MODE"))
+    listen = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")
+    if mode == "docker":
+        from .backends.docker import DockerBackend  # the docker SDK is only needed in docker mode
+
+        backend = DockerBackend(run_dir, project=os.environ.get("CANARY_PROJECT", "ocrcanary"),
+                                gateway_publish=listen, state_path=store.state_path)
+    else:
+        backend = LocalBackend(run_dir, gateway_listen=listen,
+                               service_port_base=int(os.environ.get("SERVICE_PORT_BASE", "8000")),
+                               state_path=store.state_path)
+    return backend, store, mode
 
 
 def weight(value: str) -> int:
@@ -41,6 +65,8 @@ def _print_state(state, seconds: float | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="canary", description="Weighted canary control for the OCR gateway.")
+    parser.add_argument("--mode", choices=("local", "docker"),
+                        help="processes on loopback or the compose stack (default: as `up` chose)")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the services and the gateway")
     up.add_argument("--versions", default="v1,v2")
@@ -62,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     retire.add_argument("version")
     args = parser.parse_args(argv)
 
-    backend, store = make_context()
     try:
+        backend, store, mode = make_context(args.mode)
         if args.command == "up":
             _print_state(commands.up(backend, store, args.versions.split(","), args.stable))
-            print(f"gateway on http://{backend.gateway_listen}")
+            (store.directory.parent / "mode").write_text(mode + "\n")
+            print(f"gateway on http://{backend.gateway_listen} ({mode} mode)")
         elif args.command == "down":
             backend.stop_all()
+            (store.directory.parent / "mode").unlink(missing_ok=True)
             print("stopped")
         elif args.command == "status":
             print(json.dumps(commands.status(backend, store), indent=2))

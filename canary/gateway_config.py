@@ -17,7 +17,7 @@ class GatewayLayout:
     listen: str
     run_dir: Path  # pid file and nginx's temporary folders
     state_path: Path  # routing.json as the gateway sees it
-    gateway_dir: Path = GATEWAY_DIR  # routing.js
+    script_dir: Path = GATEWAY_DIR  # where the gateway finds routing.js
     error_log: str = ""  # default: run_dir/error.log
     access_log: str = ""  # default: run_dir/access.log
     resolver: str | None = None  # Docker's DNS in docker mode: version names are looked up per request
@@ -30,13 +30,13 @@ def address_map(addresses: dict[str, str]) -> str:
 
 def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool = True) -> str:
     """addresses: version -> host:port (an IP on the host, a container name in docker mode)."""
-    template = Template((layout.gateway_dir / "nginx.conf.template").read_text(encoding="utf-8"))
+    template = Template((GATEWAY_DIR / "nginx.conf.template").read_text(encoding="utf-8"))
     resolver = (f"    resolver {layout.resolver} valid=2s ipv6=off;\n    resolver_timeout 2s;"
                 if layout.resolver else "")
     return template.substitute(
         load_module=f"load_module {JS_MODULE};" if load_module else "",
         user_directive=f"user {layout.user};" if layout.user else "",
-        run_dir=layout.run_dir, gateway_dir=layout.gateway_dir, state_path=layout.state_path,
+        run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
         listen=layout.listen, resolver=resolver, addresses=address_map(addresses),
         error_log=layout.error_log or f"{layout.run_dir}/error.log",
         access_log=layout.access_log or f"{layout.run_dir}/access.log",
