@@ -23,7 +23,8 @@ $(VENV_STAMP): requirements-dev.txt shared/preprocess/requirements.txt shared/pr
 
 deps: host-packages $(VENV_STAMP)
 
-test: deps
+# The end-to-end suite (tests/e2e) needs the engine and the images: built here, cached between runs.
+test: deps images
 	$(PY) -m pytest -q -ra
 
 test-fast: deps
@@ -60,13 +61,31 @@ predict: deps
 bench: deps
 	$(PY) -m bench.run
 
-# The stack: one gunicorn per version on loopback (v1 :8001, v2 :8002) behind the nginx gateway
-# (:8080). The control tool (python -m canary) owns the routing state in .run/state/.
-CANARY := $(PY) -m canary
+# The stack, in one of two modes, the gateway on 127.0.0.1:8080 in both: docker (the compose stack in
+# deploy/, chosen when an engine is reachable or can be started) or local (one gunicorn per version on
+# loopback, v1 :8001, v2 :8002). `make up MODE=local|docker` forces one; every other target follows the
+# mode `up` chose (recorded in .run/mode). The control tool (python -m canary) owns .run/state/.
+MODE ?=
+CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
 WEIGHT ?=
-.PHONY: up down status canary promote rollback history deploy retire
+.PHONY: up down status canary promote rollback history deploy retire images wheelhouse
 up: deps
-	$(CANARY) up --versions v1,v2 --stable v1
+	@mode="$(MODE)"; \
+	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
+	if [ "$$mode" = docker ]; then $(MAKE) --no-print-directory images || exit 1; fi; \
+	CANARY_MODE=$$mode $(PY) -m canary up --versions v1,v2 --stable v1
+
+# Images for docker mode, built offline: wheels downloaded on the host, base image from Debian
+# packages when no registry answers (deploy/build-images.sh).
+images: deps wheelhouse
+	@bash deploy/start-docker.sh
+	bash deploy/build-images.sh
+
+wheelhouse: deploy/wheelhouse/.complete
+deploy/wheelhouse/.complete: shared/preprocess/requirements.txt | $(VENV_STAMP)
+	$(PY) -m pip download -q --disable-pip-version-check --only-binary=:all: \
+		-r shared/preprocess/requirements.txt -d deploy/wheelhouse
+	touch $@
 
 down:
 	@if [ -x $(PY) ]; then $(CANARY) down; fi

@@ -36,15 +36,16 @@ def make_context(mode: str | None = None) -> tuple[Backend, StateStore, str]:
     store = StateStore(run_dir / "state")
     mode = choose_mode(run_dir, mode or os.environ.get("CANARY_MODE"))
     listen = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")
+    services_dir = Path(os.environ.get("CANARY_SERVICES_DIR", ROOT / "services"))
     if mode == "docker":
         from .backends.docker import DockerBackend  # the docker SDK is only needed in docker mode
 
         backend = DockerBackend(run_dir, project=os.environ.get("CANARY_PROJECT", "ocrcanary"),
-                                gateway_publish=listen, state_path=store.state_path)
+                                gateway_publish=listen, state_path=store.state_path, services_dir=services_dir)
     else:
         backend = LocalBackend(run_dir, gateway_listen=listen,
                                service_port_base=int(os.environ.get("SERVICE_PORT_BASE", "8000")),
-                               state_path=store.state_path)
+                               state_path=store.state_path, services_dir=services_dir)
     return backend, store, mode
 
 

@@ -1,10 +1,13 @@
-"""A real stack on loopback: nginx + njs and one gunicorn per version, via the control tool's local backend."""
+"""A real stack through the control tool: local (nginx + njs and one gunicorn per version on loopback) or
+docker (the compose stack: gateway and version containers); and a client that keeps calling it."""
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import requests
 
@@ -12,7 +15,10 @@ from canary import commands
 from canary.backends.local import LocalBackend
 from canary.state import StateStore
 from tests.helpers import ROOT
+from tests.lines import rendered_line
 from tests.processes import free_port
+
+LINE_IMAGE = rendered_line("2026-11-24")
 
 
 def free_port_block(size: int = 10) -> int:
@@ -34,13 +40,23 @@ def free_port_block(size: int = 10) -> int:
 
 
 class Stack:
-    def __init__(self, run_dir):
+    def __init__(self, run_dir: Path, mode: str = "local", services_dir: Path = ROOT / "services"):
         self.store = StateStore(run_dir / "state")
-        self.backend = LocalBackend(run_dir, gateway_listen=f"127.0.0.1:{free_port()}",
-                                    service_port_base=free_port_block(), state_path=self.store.state_path)
-        self.url = f"http://{self.backend.gateway_listen}"
-        self.env = {**os.environ, "CANARY_RUN_DIR": str(run_dir), "GATEWAY_LISTEN": self.backend.gateway_listen,
-                    "SERVICE_PORT_BASE": str(self.backend.service_port_base), "PYTHONPATH": str(ROOT)}
+        listen = f"127.0.0.1:{free_port()}"
+        self.env = {**os.environ, "CANARY_RUN_DIR": str(run_dir), "GATEWAY_LISTEN": listen, "CANARY_MODE": mode,
+                    "CANARY_SERVICES_DIR": str(services_dir), "PYTHONPATH": str(ROOT)}
+        if mode == "docker":
+            from canary.backends.docker import DockerBackend
+
+            project = f"ocrtest{os.getpid()}"
+            self.backend = DockerBackend(run_dir, project=project, gateway_publish=listen,
+                                         state_path=self.store.state_path, services_dir=services_dir)
+            self.env["CANARY_PROJECT"] = project
+        else:
+            self.backend = LocalBackend(run_dir, gateway_listen=listen, service_port_base=free_port_block(),
+                                        state_path=self.store.state_path, services_dir=services_dir)
+            self.env["SERVICE_PORT_BASE"] = str(self.backend.service_port_base)
+        self.url = f"http://{listen}"
 
     def cli(self, *arguments) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "canary", *arguments], env=self.env, capture_output=True,
@@ -52,3 +68,30 @@ class Stack:
     def answered_by(self, session: requests.Session, count: int, **headers) -> list[str]:
         return [session.get(f"{self.url}/", headers=headers, timeout=10).headers["X-Model-Version"]
                 for _ in range(count)]
+
+
+class LoopingClient(threading.Thread):
+    """One keep-alive client POSTing /ocr until stopped (bounded by max_requests)."""
+
+    def __init__(self, url, max_requests=20000, **headers):
+        super().__init__(daemon=True)
+        self.url, self.max_requests, self.headers = url, max_requests, headers
+        self.stop_event = threading.Event()
+        self.answers, self.failures = [], []
+
+    def run(self):
+        with requests.Session() as session:
+            while not self.stop_event.is_set() and len(self.answers) < self.max_requests:
+                try:
+                    response = session.post(f"{self.url}/ocr", data=LINE_IMAGE, timeout=10,
+                                            headers={"Content-Type": "image/png", **self.headers})
+                    if response.status_code != 200:
+                        self.failures.append((response.status_code, response.text[:200]))
+                    self.answers.append(response.headers.get("X-Model-Version"))
+                except requests.RequestException as error:
+                    self.failures.append(("connection", repr(error)))
+
+    def finish(self):
+        self.stop_event.set()
+        self.join(timeout=30)
+        return self

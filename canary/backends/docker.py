@@ -94,7 +94,8 @@ class DockerBackend(Backend):
         self._extra_versions_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     # --- versions ----------------------------------------------------------------------------
-    def _container(self, service: str):
+    def container(self, service: str):
+        """The stack's container of a compose service (ocr-vN or gateway), or None."""
         found = self.client.containers.list(all=True, filters={"label": [
             f"com.docker.compose.project={self.project}", f"com.docker.compose.service={service}"]})
         return found[0] if found else None
@@ -124,7 +125,7 @@ class DockerBackend(Backend):
                           f"{self.project}_ocr-{version}_1")
 
     def stop_version(self, version: str) -> None:
-        container = self._container(f"ocr-{version}")
+        container = self.container(f"ocr-{version}")
         if container is not None and container.status == "running":
             container.stop(timeout=12)
 
@@ -134,14 +135,14 @@ class DockerBackend(Backend):
         return network["IPAddress"] if network and network.get("IPAddress") else None
 
     def service_url(self, version: str) -> str:
-        container = self._container(f"ocr-{version}")
+        container = self.container(f"ocr-{version}")
         address = self._address(container) if container is not None else None
         if address is None:
             raise CanaryError(f"{version} has no running container")
         return f"http://{address}:{SERVICE_PORT}"
 
     def health(self, version: str) -> VersionHealth:
-        container = self._container(f"ocr-{version}")
+        container = self.container(f"ocr-{version}")
         if container is None:
             return VersionHealth(version, "", False, False, "no container")
         address = self._address(container)
@@ -174,7 +175,7 @@ class DockerBackend(Backend):
         temporary = config_path.with_suffix(".tmp")
         temporary.write_text(self._gateway_config(versions), encoding="utf-8")
         temporary.chmod(0o644)
-        gateway = self._container("gateway")
+        gateway = self.container("gateway")
         running = gateway is not None and gateway.status == "running"
         self._check_config(gateway if running else None, temporary)
         os.replace(temporary, config_path)
@@ -217,7 +218,7 @@ class DockerBackend(Backend):
         raise CanaryError(f"the gateway did not answer on {self.gateway_listen}: docker logs {self.project}_gateway_1")
 
     def gateway_running(self) -> bool:
-        gateway = self._container("gateway")
+        gateway = self.container("gateway")
         return gateway is not None and gateway.status == "running"
 
     def stop_all(self) -> None:

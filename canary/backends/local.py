@@ -47,8 +47,9 @@ def child_pids(parent: int) -> set[int]:
 
 class LocalBackend(Backend):
     def __init__(self, run_dir: Path, gateway_listen: str = "127.0.0.1:8080", service_port_base: int = 8000,
-                 state_path: Path | None = None) -> None:
+                 state_path: Path | None = None, services_dir: Path = ROOT / "services") -> None:
         self.run_dir = run_dir.resolve()
+        self.services_dir = services_dir
         self.gateway_listen = gateway_listen
         self.service_port_base = service_port_base
         self.state_path = state_path or self.run_dir / "state" / "routing.json"
@@ -61,9 +62,9 @@ class LocalBackend(Backend):
         return f"http://127.0.0.1:{version_port(version, self.service_port_base)}"
 
     def start_version(self, version: str) -> None:
-        version_dir = ROOT / "services" / f"ocr-{version}"
+        version_dir = self.services_dir / f"ocr-{version}"
         if not (version_dir / "manifest.json").exists():
-            raise CanaryError(f"no version folder services/ocr-{version}")
+            raise CanaryError(f"no version folder {version_dir}")
         if pid_alive(self._pid_file(version)) is None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, "OCR_VERSION_DIR": str(version_dir), "PYTHONPATH": str(ROOT),

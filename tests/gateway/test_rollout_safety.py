@@ -2,43 +2,12 @@
 import json
 import os
 import signal
-import threading
 import time
 
 import requests
 
-from canary.backends.local import pid_alive
-from tests.lines import rendered_line
-from canary.backends.local import child_pids
-
-IMAGE = rendered_line("2026-11-24")
-
-
-class LoopingClient(threading.Thread):
-    """One keep-alive client POSTing /ocr until stopped (bounded by max_requests)."""
-
-    def __init__(self, url, max_requests=20000, **headers):
-        super().__init__(daemon=True)
-        self.url, self.max_requests, self.headers = url, max_requests, headers
-        self.stop_event = threading.Event()
-        self.answers, self.failures = [], []
-
-    def run(self):
-        with requests.Session() as session:
-            while not self.stop_event.is_set() and len(self.answers) < self.max_requests:
-                try:
-                    response = session.post(f"{self.url}/ocr", data=IMAGE, timeout=10,
-                                            headers={"Content-Type": "image/png", **self.headers})
-                    if response.status_code != 200:
-                        self.failures.append((response.status_code, response.text[:200]))
-                    self.answers.append(response.headers.get("X-Model-Version"))
-                except requests.RequestException as error:
-                    self.failures.append(("connection", repr(error)))
-
-    def finish(self):
-        self.stop_event.set()
-        self.join(timeout=30)
-        return self
+from canary.backends.local import child_pids, pid_alive
+from tests.stack import LINE_IMAGE as IMAGE, LoopingClient
 
 
 def test_rollback_takes_under_a_second_and_the_next_request_goes_to_stable(stack, session):
