@@ -58,7 +58,7 @@ predict: deps
 	@test -n "$(IMAGES)" || { echo "usage: make predict MODEL=v2 IMAGES=<file or folder>"; exit 2; }
 	@$(PY) -m ocr.predict --model services/ocr-$(MODEL) $(IMAGES)
 
-bench: deps
+bench: deps images
 	$(PY) -m bench.run
 
 # The stack, in one of two modes, the gateway on 127.0.0.1:8080 in both: docker (the compose stack in

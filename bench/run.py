@@ -6,7 +6,9 @@ import os
 import platform
 from pathlib import Path
 
-from . import gateway, model_latency, service_latency
+from canary.backends.docker import engine_reachable
+
+from . import docker_stack, gateway, model_latency, service_latency
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +32,12 @@ def main() -> None:
              f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
              "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run.",
              ""]
-    for section in (model_latency.section, service_latency.section, gateway.section):
+    sections = [model_latency.section, service_latency.section, lambda: gateway.section("local")]
+    if engine_reachable():
+        sections += [docker_stack.section, lambda: gateway.section("docker")]
+    else:
+        lines += ["(Docker figures left out: no engine answered; `make images` starts one.)", ""]
+    for section in sections:
         lines += section() + [""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
