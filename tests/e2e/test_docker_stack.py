@@ -5,6 +5,7 @@ import time
 
 import docker
 import pytest
+import requests
 
 from canary import commands
 from tests.lines import direct_reading
@@ -106,3 +107,21 @@ def test_only_the_gateway_publishes_a_port_and_only_on_loopback(stack):
         assert ports == {"8000/tcp": None}  # exposed on the private network, published nowhere
     bindings = stack.backend.container("gateway").ports["8080/tcp"]
     assert [binding["HostIp"] for binding in bindings] == ["127.0.0.1"]
+
+
+def test_the_gateway_starts_while_a_version_is_down_and_serves_the_other(stack, session):
+    stack.cli("canary", "50").check_returncode()
+    stack.backend.container("ocr-v2").stop(timeout=12)
+    gateway = stack.backend.container("gateway")
+    gateway.restart(timeout=12)  # nginx resolves ocr-v2 per request, not at start: no "host not found"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if session.get(f"{stack.url}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "the gateway did not come back"
+        time.sleep(0.2)
+    answers = [post_line(session, stack.url) for _ in range(30)]
+    assert {(r.status_code, r.headers["X-Model-Version"]) for r in answers} == {(200, "v1")}
