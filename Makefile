@@ -68,7 +68,7 @@ bench: deps images
 MODE ?=
 CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
 WEIGHT ?=
-.PHONY: up down status canary promote rollback history deploy retire images wheelhouse
+.PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout
 up: deps
 	@mode="$(MODE)"; \
 	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
@@ -105,6 +105,12 @@ rollback: deps
 
 history: deps
 	$(CANARY) history
+
+# Progressive rollout of the canary (deploy/rollout.json): steps, gates, promote or roll back by itself.
+# ACTION=pause|resume|abort|status from another terminal; `make rollout` again resumes after a crash.
+ACTION ?= start
+rollout: deps
+	$(CANARY) rollout $(ACTION) $(if $(filter command line,$(origin VERSION)),--version $(VERSION))
 
 deploy retire: deps
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make $@ VERSION=v3"; exit 2; }

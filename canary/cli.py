@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 
-from . import commands
+from . import commands, rollout
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .errors import CanaryError
@@ -64,6 +65,20 @@ def _print_state(state, seconds: float | None = None) -> None:
     print(line + (f" (applied in {seconds * 1000:.1f} ms)" if seconds is not None else ""))
 
 
+def _rollout(backend, store, args) -> int:
+    if args.action == "status":
+        progress = rollout.RolloutStore(store).read()
+        print(json.dumps(dataclasses.asdict(progress) if progress else None, indent=2))
+        return 0
+    if args.action in ("pause", "resume", "abort"):
+        progress = rollout.set_status(store, backend, args.action)
+        print(f"rollout of {progress.version}: {progress.status}")
+        return 0
+    config = rollout.RolloutConfig.load(args.config)
+    progress = rollout.Runner(backend, store, config, out=lambda line: print(line, flush=True)).start(args.version)
+    return 0 if progress.status == "promoted" else 4  # 4: the rollout ended without promoting
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="canary", description="Weighted canary control for the OCR gateway.")
     parser.add_argument("--mode", choices=("local", "docker"),
@@ -87,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     deploy.add_argument("version")
     retire = sub.add_parser("retire", help="remove a version from the topology")
     retire.add_argument("version")
+    rollout_parser = sub.add_parser("rollout", help="progressive rollout with metric gates (start resumes one in progress)")
+    rollout_parser.add_argument("action", nargs="?", default="start", choices=("start", "pause", "resume", "abort", "status"))
+    rollout_parser.add_argument("--version", help="the version to roll out (default: the current canary)")
+    rollout_parser.add_argument("--config", type=Path, default=rollout.DEFAULT_CONFIG)
     args = parser.parse_args(argv)
 
     try:
@@ -114,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_state(commands.deploy(backend, store, args.version))
         elif args.command == "retire":
             _print_state(commands.retire(backend, store, args.version))
+        elif args.command == "rollout":
+            return _rollout(backend, store, args)
     except CanaryError as error:
         print(f"canary: {error}", file=sys.stderr)
         return error.exit_code

@@ -127,8 +127,7 @@ def status(backend: Backend, store: StateStore) -> dict:
         entry = {"alive": health.alive, "ready": health.ready, "address": health.address}
         if health.alive:
             try:
-                page = requests.get(f"{backend.service_url(version)}/metrics", timeout=2).text
-                figures = metrics.parse(page)
+                figures = metrics.scrape(backend.service_url(version))
                 p50, p95 = figures.latency_quantile(0.5), figures.latency_quantile(0.95)
                 entry.update(requests=int(figures.requests), error_rate=figures.error_rate,
                              p50_ms=p50 * 1000 if p50 is not None else None,

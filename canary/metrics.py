@@ -5,8 +5,9 @@ Prometheus' histogram_quantile does), never from the mean.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -28,6 +29,26 @@ class VersionFigures:
 
     def latency_quantile(self, quantile: float) -> float | None:
         return histogram_quantile(quantile, self.latency_buckets)
+
+    def since(self, earlier: VersionFigures) -> VersionFigures:
+        """The figures of the window between two scrapes. A counter that went down means the service
+        restarted (its counters began again at zero): then the window is everything since the restart."""
+        if self.requests < earlier.requests:
+            return self
+        earlier_buckets = dict(earlier.latency_buckets)
+        return VersionFigures(self.requests - earlier.requests, self.errors - earlier.errors,
+                              tuple((bound, count - earlier_buckets.get(bound, 0.0))
+                                    for bound, count in self.latency_buckets),
+                              self.confidence_sum - earlier.confidence_sum,
+                              self.confidence_count - earlier.confidence_count)
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "latency_buckets": [[bound if bound != float("inf") else "+Inf", count]
+                                                    for bound, count in self.latency_buckets]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> VersionFigures:
+        return cls(**{**data, "latency_buckets": tuple((float(bound), count) for bound, count in data["latency_buckets"])})
 
 
 def histogram_quantile(quantile: float, buckets) -> float | None:
@@ -63,3 +84,10 @@ def parse(text: str) -> VersionFigures:
             elif sample.name == "ocr_line_confidence_count":
                 confidence_count += sample.value
     return VersionFigures(requests_total, errors, tuple(sorted(buckets.items())), confidence_sum, confidence_count)
+
+
+def scrape(service_url: str, timeout: float = 2.0) -> VersionFigures:
+    """A version service's figures now. Raises requests.RequestException when it does not answer."""
+    response = requests.get(f"{service_url}/metrics", timeout=timeout)
+    response.raise_for_status()
+    return parse(response.text)

@@ -60,6 +60,24 @@ class RoutingState:
         return cls(**{**data, "deployed": tuple(data["deployed"])})
 
 
+def write_json_atomically(path: Path, data) -> None:
+    """Temp file in the same folder, fsync, replace: a reader sees the old or the new document, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)  # readable by a gateway running as another user (docker)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
 @dataclass
 class StateStore:
     """routing.json, history.jsonl and the writers' lock, in one folder the gateway can read."""
@@ -101,20 +119,7 @@ class StateStore:
         """Validate, then replace routing.json atomically and append a history line. Call under locked()."""
         previous = self.read() if self.exists() else None
         state = replace(state, generation=(previous.generation + 1) if previous else 1).validate()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".routing-", suffix=".json")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(state.to_json(), handle, indent=2)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)  # readable by a gateway running as another user (docker)
-            os.replace(temporary, self.state_path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        write_json_atomically(self.state_path, state.to_json())
         entry = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
                  "actor": self.actor, "action": action, **details,
                  "before": previous.to_json() if previous else None, "after": state.to_json()}

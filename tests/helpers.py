@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
 from pathlib import Path
 
 from PIL import Image
@@ -17,3 +19,21 @@ def encode(image: Image.Image, format: str, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=format, **params)
     return buffer.getvalue()
+
+
+def services_folder(folder: Path, versions=("v1", "v2")) -> Path:
+    """A services folder seeing the repository's versions, that a test can add a version to."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for version in versions:
+        (folder / f"ocr-{version}").symlink_to(version_dir(version))
+    return folder
+
+
+def new_version_folder(services_dir: Path, version: str, source: str = "v2") -> Path:
+    """A version folder like a training run writes one (here: another version's model under a new name)."""
+    folder = services_dir / f"ocr-{version}"
+    folder.mkdir()
+    shutil.copy(version_dir(source) / "model.onnx", folder / "model.onnx")
+    manifest = json.loads((version_dir(source) / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "version": version}, indent=2), encoding="utf-8")
+    return folder

@@ -47,9 +47,11 @@ def child_pids(parent: int) -> set[int]:
 
 class LocalBackend(Backend):
     def __init__(self, run_dir: Path, gateway_listen: str = "127.0.0.1:8080", service_port_base: int = 8000,
-                 state_path: Path | None = None, services_dir: Path = ROOT / "services") -> None:
+                 state_path: Path | None = None, services_dir: Path = ROOT / "services",
+                 version_env: dict[str, dict[str, str]] | None = None) -> None:
         self.run_dir = run_dir.resolve()
         self.services_dir = services_dir
+        self.version_env = version_env or {}  # extra environment per version (e.g. the fault-injection hook)
         self.gateway_listen = gateway_listen
         self.service_port_base = service_port_base
         self.state_path = state_path or self.run_dir / "state" / "routing.json"
@@ -68,7 +70,8 @@ class LocalBackend(Backend):
         if pid_alive(self._pid_file(version)) is None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, "OCR_VERSION_DIR": str(version_dir), "PYTHONPATH": str(ROOT),
-                   "GUNICORN_BIND": f"127.0.0.1:{version_port(version, self.service_port_base)}"}
+                   "GUNICORN_BIND": f"127.0.0.1:{version_port(version, self.service_port_base)}",
+                   **self.version_env.get(version, {})}
             env.pop("PROMETHEUS_MULTIPROC_DIR", None)
             # gunicorn daemonises itself; its workers' stdout (the JSON inference log) goes to the log file.
             subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--daemon", "--capture-output",

@@ -6,17 +6,13 @@ import requests
 from canary import commands
 from canary.backends.docker import engine_reachable
 from canary.state import RoutingState
-from tests.helpers import ROOT
+from tests.helpers import services_folder
 from tests.stack import Stack
 
 
 @pytest.fixture(scope="package")
 def services_dir(tmp_path_factory):
-    """The repository's versions, seen through a folder a test can add a version to."""
-    folder = tmp_path_factory.mktemp("services")
-    for version in ("v1", "v2"):
-        (folder / f"ocr-{version}").symlink_to(ROOT / "services" / f"ocr-{version}")
-    return folder
+    return services_folder(tmp_path_factory.mktemp("services"))
 
 
 @pytest.fixture(scope="package")

@@ -1,22 +1,10 @@
 """The README's "adding a version" walk-through, through the tool's CLI, while a client keeps calling."""
-import json
-import shutil
 import time
 
 import requests
 
-from tests.helpers import ROOT
+from tests.helpers import new_version_folder
 from tests.stack import LoopingClient
-
-
-def new_version_folder(services_dir, version: str, source: str = "v2"):
-    """A version folder like a training run writes one (here: v2's model under a new version name)."""
-    folder = services_dir / f"ocr-{version}"
-    folder.mkdir()
-    shutil.copy(ROOT / "services" / f"ocr-{source}" / "model.onnx", folder / "model.onnx")
-    manifest = json.loads((ROOT / "services" / f"ocr-{source}" / "manifest.json").read_text())
-    (folder / "manifest.json").write_text(json.dumps({**manifest, "version": version}, indent=2))
-    return folder
 
 
 def test_v3_is_built_deployed_canaried_promoted_and_v1_retired_without_a_failed_request(stack, services_dir):

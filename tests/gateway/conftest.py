@@ -4,12 +4,18 @@ import requests
 
 from canary import commands
 from canary.state import RoutingState
+from tests.helpers import services_folder
 from tests.stack import Stack
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory):
-    stack = Stack(tmp_path_factory.mktemp("stack"))
+def services_dir(tmp_path_factory):
+    return services_folder(tmp_path_factory.mktemp("services"))
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory, services_dir):
+    stack = Stack(tmp_path_factory.mktemp("stack"), services_dir=services_dir)
     commands.up(stack.backend, stack.store, ["v1", "v2"], stable="v1")
     yield stack
     stack.backend.stop_all()

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import logs, model
 from .errors import ApiError
+from .faults import FaultInjector
 from .routes import blueprint
 
 DEFAULTS = {
@@ -17,6 +18,7 @@ DEFAULTS = {
     # Load in the worker before it accepts connections: a worker never answers 503 while loading.
     # Background loading (readyz 503 until warm) suits models that take long to load.
     "LOAD_IN_BACKGROUND": False,
+    "FAULT_FILE": None,  # test hook only: see faults.py
 }
 
 
@@ -32,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise RuntimeError("set OCR_VERSION_DIR to a version folder (services/ocr-vN)")
     logs.configure()
     model.init_app(app)
+    app.extensions["ocr_faults"] = FaultInjector(app.config["FAULT_FILE"])
     app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

@@ -73,6 +73,7 @@ def recognise(endpoint: str, max_images: int):
     status, outcome, sizes, results = 500, "error", [], []
     try:
         refuse_wrong_pin()
+        current_app.extensions["ocr_faults"].apply()
         recognizer = get_recognizer()
         lines, sizes = read_lines(request_images(request, max_images), recognizer.options)
         results = recognizer.recognize_arrays(lines)

@@ -1,0 +1,149 @@
+"""Progressive rollout on the real stack: a healthy canary reaches 100% by itself, a faulty one is rolled
+back at the first gate, prechecks refuse, and a rollout survives its runner being killed."""
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from canary import commands
+from canary.rollout import DEFAULT_CONFIG, RolloutConfig, RolloutStore, Runner
+from canary.errors import UnsafeMove
+from canary.state import RoutingState
+from tests.helpers import ROOT, new_version_folder
+from tests.stack import LoopingClient
+
+FAST = {"steps": [20, 60, 100], "step_seconds": 2, "check_seconds": 0.2, "min_requests": 80,
+        "failures_to_rollback": 1}
+
+
+def fast_config(**overrides) -> RolloutConfig:
+    return RolloutConfig.load(**{**FAST, **overrides})
+
+
+class RunnerThread(threading.Thread):
+    def __init__(self, stack, config, version):
+        super().__init__(daemon=True)
+        self.lines, self.error, self.result = [], None, None
+        self.runner = Runner(stack.backend, stack.store, config, out=self.lines.append)
+        self.version = version
+
+    def run(self):
+        try:
+            self.result = self.runner.start(self.version)
+        except Exception as error:  # surfaced by the test
+            self.error = error
+
+
+def wait_for(predicate, timeout_s=30, what="condition"):
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_a_healthy_canary_walks_every_step_and_is_promoted(stack):
+    clients = [LoopingClient(stack.url) for _ in range(2)]
+    for client in clients:
+        client.start()
+    runner = RunnerThread(stack, fast_config(), "v2")
+    runner.start()
+    runner.join(timeout=120)
+    for client in clients:
+        client.finish()
+    assert runner.error is None, runner.error
+    assert runner.result.status == "promoted", runner.lines
+    state = stack.store.read()
+    assert (state.stable, state.canary, state.canary_weight) == ("v2", "v1", 0)
+    passed_steps = [d["weight"] for d in runner.result.decisions if d["outcome"] == "pass"]
+    assert passed_steps == [20, 60, 100]
+    assert [f for client in clients for f in client.failures] == []
+    weights = [entry["after"]["canary_weight"] for entry in stack.store.history() if entry["action"] == "canary"]
+    assert weights[-3:] == [20, 60, 100]
+    assert any("pass" in line and "p95" in line for line in runner.lines)  # the figures behind each decision
+
+
+def test_a_canary_that_starts_failing_is_rolled_back_at_the_first_gate(stack, services_dir, tmp_path):
+    fault_file = tmp_path / "faults.json"
+    new_version_folder(services_dir, "v3")
+    stack.backend.version_env["v3"] = {"OCR_FAULT_FILE": str(fault_file)}
+    commands.deploy(stack.backend, stack.store, "v3")
+    clients = [LoopingClient(stack.url) for _ in range(2)]
+    try:
+        for client in clients:
+            client.start()
+        runner = RunnerThread(stack, fast_config(), "v3")
+        runner.start()
+        rollouts = RolloutStore(stack.store)
+        wait_for(lambda: (p := rollouts.read()) is not None and p.version == "v3" and p.status == "running",
+                 what="the rollout to start")
+        fault_file.write_text(json.dumps({"error_rate": 0.5}))  # after the prechecks: the model "breaks"
+        runner.join(timeout=60)
+        time.sleep(0.5)
+        for client in clients:
+            client.finish()
+        assert runner.error is None, runner.error
+        assert runner.result.status == "rolled_back", runner.lines
+        assert "error rate" in runner.result.reason
+        assert [d["outcome"] for d in runner.result.decisions if d["outcome"] != "no verdict"] == ["FAIL"]
+        state = stack.store.read()
+        assert (state.stable, state.canary_weight) == ("v1", 0)
+        failures = [f for client in clients for f in client.failures]
+        assert failures and all(status == 500 and "injected_fault" in body for status, body in failures)
+        after = LoopingClient(stack.url, max_requests=40)
+        after.start()
+        after.join(timeout=30)
+        assert after.failures == [] and set(after.answers) == {"v1"}
+    finally:
+        for client in clients:
+            client.finish()
+        with stack.store.locked():
+            state = stack.store.read()
+            stack.store.write(RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=state.deployed),
+                              "test-reset")
+        commands.retire(stack.backend, stack.store, "v3")
+
+
+def test_prechecks_refuse_a_canary_that_misreads_the_smoke_set(stack):
+    with stack.store.locked():
+        stack.store.write(RoutingState(stable="v2", canary="v1", canary_weight=0, deployed=("v1", "v2")), "test")
+    lines = []
+    with pytest.raises(UnsafeMove, match="smoke line"):
+        Runner(stack.backend, stack.store, fast_config(), out=lines.append).start("v1")
+    assert stack.store.read().canary_weight == 0  # refused before any traffic moved
+    assert lines == ["precheck: v1 is ready"]
+
+
+def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, tmp_path):
+    config_path = tmp_path / "rollout.json"
+    config_path.write_text(json.dumps({**json.loads(DEFAULT_CONFIG.read_text()), **FAST, "step_seconds": 60}))
+
+    def cli(*arguments):
+        return subprocess.Popen([sys.executable, "-m", "canary", "rollout", *arguments], env=stack.env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    rollouts = RolloutStore(stack.store)
+    first = cli("start", "--version", "v2", "--config", str(config_path))
+    wait_for(lambda: (p := rollouts.read()) is not None and p.version == "v2" and p.status == "running",
+             what="the rollout to start")
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=10)
+    assert stack.store.read().canary_weight == 20  # the step stays in force without its runner
+
+    second = cli("start", "--config", str(config_path))
+    time.sleep(1.5)
+    assert second.poll() is None  # resumed, waiting out the 60 s step
+    paused = subprocess.run([sys.executable, "-m", "canary", "rollout", "pause"], env=stack.env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=30)
+    assert paused.returncode == 0 and rollouts.read().status == "paused"
+    aborted = subprocess.run([sys.executable, "-m", "canary", "rollout", "abort"], env=stack.env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=30)
+    assert aborted.returncode == 0, aborted.stderr
+    output, errors = second.communicate(timeout=30)
+    assert second.returncode == 4, errors  # ended without promoting
+    assert "resuming the rollout of v2" in output and "rollout aborted" in output
+    assert stack.store.read().canary_weight == 0 and rollouts.read().status == "aborted"
+
