@@ -29,7 +29,8 @@ ACTIVE = ("running", "paused")
 @dataclass(frozen=True)
 class Gates:
     max_error_rate_increase: float  # canary error rate minus stable's, 5xx answers
-    max_p95_ratio: float  # canary p95 latency / stable p95 latency
+    max_p95_ratio: float  # canary p95 latency / stable p95 latency ...
+    min_p95_increase_ms: float  # ... and by at least this much: a few cold requests on a busy box are not a regression
     max_confidence_drop: float  # stable mean line confidence minus canary's
 
 
@@ -101,7 +102,7 @@ def judge(canary: WindowSummary, stable: WindowSummary | None, gates: Gates, min
                         f"(+{error_increase:.1%} > +{gates.max_error_rate_increase:.1%})")
     if canary.p95_ms is not None and stable.p95_ms:
         ratio = canary.p95_ms / stable.p95_ms
-        if ratio > gates.max_p95_ratio:
+        if ratio > gates.max_p95_ratio and canary.p95_ms - stable.p95_ms >= gates.min_p95_increase_ms:
             failures.append(f"p95 latency {canary.p95_ms:.0f} ms is {ratio:.2f}x stable's {stable.p95_ms:.0f} ms "
                             f"(> {gates.max_p95_ratio}x)")
     if canary.mean_confidence is not None and stable.mean_confidence is not None:

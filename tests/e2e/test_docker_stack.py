@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from canary import commands
+from canary.rollout import DEFAULT_CONFIG, RolloutConfig, Runner
 from tests.lines import direct_reading
 from tests.stack import LINE_IMAGE, LoopingClient
 
@@ -125,3 +126,19 @@ def test_the_gateway_starts_while_a_version_is_down_and_serves_the_other(stack, 
         time.sleep(0.2)
     answers = [post_line(session, stack.url) for _ in range(30)]
     assert {(r.status_code, r.headers["X-Model-Version"]) for r in answers} == {(200, "v1")}
+
+
+def test_a_progressive_rollout_promotes_a_healthy_canary_in_docker_mode(stack):
+    config = RolloutConfig.load(DEFAULT_CONFIG, steps=[25, 100], step_seconds=2, check_seconds=0.2, min_requests=60)
+    clients = [LoopingClient(stack.url) for _ in range(2)]
+    for client in clients:
+        client.start()
+    lines = []
+    try:
+        progress = Runner(stack.backend, stack.store, config, out=lines.append).start("v2")
+    finally:
+        for client in clients:
+            client.finish()
+    assert progress.status == "promoted", lines
+    assert stack.store.read().stable == "v2"
+    assert [failure for client in clients for failure in client.failures] == []

@@ -66,33 +66,37 @@ def test_a_healthy_canary_walks_every_step_and_is_promoted(stack):
     assert any("pass" in line and "p95" in line for line in runner.lines)  # the figures behind each decision
 
 
-def test_a_canary_that_starts_failing_is_rolled_back_at_the_first_gate(stack, services_dir, tmp_path):
+@pytest.mark.parametrize("version, faults, reason", [("v3", {"error_rate": 0.5}, "error rate"),
+                                                     ("v4", {"latency_ms": 150}, "p95 latency")])
+def test_a_canary_that_turns_faulty_is_rolled_back_at_the_first_gate(stack, services_dir, tmp_path, version, faults,
+                                                                      reason):
     fault_file = tmp_path / "faults.json"
-    new_version_folder(services_dir, "v3")
-    stack.backend.version_env["v3"] = {"OCR_FAULT_FILE": str(fault_file)}
-    commands.deploy(stack.backend, stack.store, "v3")
+    new_version_folder(services_dir, version)
+    stack.backend.version_env[version] = {"OCR_FAULT_FILE": str(fault_file)}
+    commands.deploy(stack.backend, stack.store, version)
     clients = [LoopingClient(stack.url) for _ in range(2)]
     try:
         for client in clients:
             client.start()
-        runner = RunnerThread(stack, fast_config(), "v3")
+        runner = RunnerThread(stack, fast_config(), version)
         runner.start()
         rollouts = RolloutStore(stack.store)
-        wait_for(lambda: (p := rollouts.read()) is not None and p.version == "v3" and p.status == "running",
+        wait_for(lambda: (p := rollouts.read()) is not None and p.version == version and p.status == "running",
                  what="the rollout to start")
-        fault_file.write_text(json.dumps({"error_rate": 0.5}))  # after the prechecks: the model "breaks"
+        fault_file.write_text(json.dumps(faults))  # after the prechecks: the model "breaks"
         runner.join(timeout=60)
         time.sleep(0.5)
         for client in clients:
             client.finish()
         assert runner.error is None, runner.error
         assert runner.result.status == "rolled_back", runner.lines
-        assert "error rate" in runner.result.reason
+        assert runner.result.reason.startswith(reason)
         assert [d["outcome"] for d in runner.result.decisions if d["outcome"] != "no verdict"] == ["FAIL"]
         state = stack.store.read()
         assert (state.stable, state.canary_weight) == ("v1", 0)
         failures = [f for client in clients for f in client.failures]
-        assert failures and all(status == 500 and "injected_fault" in body for status, body in failures)
+        assert all(status == 500 and "injected_fault" in body for status, body in failures)  # none but the injected
+        assert bool(failures) == ("error_rate" in faults)
         after = LoopingClient(stack.url, max_requests=40)
         after.start()
         after.join(timeout=30)
@@ -104,7 +108,7 @@ def test_a_canary_that_starts_failing_is_rolled_back_at_the_first_gate(stack, se
             state = stack.store.read()
             stack.store.write(RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=state.deployed),
                               "test-reset")
-        commands.retire(stack.backend, stack.store, "v3")
+        commands.retire(stack.backend, stack.store, version)
 
 
 def test_prechecks_refuse_a_canary_that_misreads_the_smoke_set(stack):

@@ -7,7 +7,7 @@ from canary.errors import CanaryError
 from canary.metrics import VersionFigures
 from canary.rollout import DEFAULT_CONFIG, Gates, RolloutConfig, WindowSummary, judge
 
-GATES = Gates(max_error_rate_increase=0.01, max_p95_ratio=1.5, max_confidence_drop=0.05)
+GATES = Gates(max_error_rate_increase=0.01, max_p95_ratio=1.5, min_p95_increase_ms=25, max_confidence_drop=0.05)
 STABLE = WindowSummary(requests=200, error_rate=0.0, p95_ms=40.0, mean_confidence=0.95)
 
 
@@ -28,6 +28,12 @@ def test_each_gate_fails_on_its_own_figure(changes, reason):
     verdict = judge(canary(**changes), STABLE, GATES, min_requests=50)
     assert verdict.passed is False
     assert len(verdict.reasons) == 1 and verdict.reasons[0].startswith(reason)
+
+
+def test_a_slower_canary_passes_while_the_absolute_increase_is_small():
+    fast_stable = WindowSummary(requests=200, error_rate=0.0, p95_ms=12.0, mean_confidence=0.95)
+    assert judge(canary(p95_ms=30.0), fast_stable, GATES, min_requests=50).passed is True  # 2.5x but +18 ms
+    assert judge(canary(p95_ms=40.0), fast_stable, GATES, min_requests=50).passed is False  # +28 ms
 
 
 def test_error_rate_is_judged_relative_to_stable():
