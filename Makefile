@@ -68,7 +68,7 @@ bench: deps images
 MODE ?=
 CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
 WEIGHT ?=
-.PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout
+.PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout shadow compare
 up: deps
 	@mode="$(MODE)"; \
 	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
@@ -111,6 +111,14 @@ history: deps
 ACTION ?= start
 rollout: deps
 	$(CANARY) rollout $(ACTION) $(if $(filter command line,$(origin VERSION)),--version $(VERSION))
+
+# Shadow traffic: VERSION gets a mirrored copy of stable's requests (VERSION=off stops); compare reports.
+shadow: deps
+	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make shadow VERSION=v2|off"; exit 2; }
+	$(CANARY) shadow $(VERSION)
+
+compare: deps
+	$(CANARY) compare $(if $(filter command line,$(origin VERSION)),--shadow $(VERSION))
 
 deploy retire: deps
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make $@ VERSION=v3"; exit 2; }

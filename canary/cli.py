@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import commands, rollout
+from . import compare as ab_compare
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .errors import CanaryError
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     deploy.add_argument("version")
     retire = sub.add_parser("retire", help="remove a version from the topology")
     retire.add_argument("version")
+    shadow = sub.add_parser("shadow", help="mirror stable's traffic to a version (answers discarded); 'off' stops")
+    shadow.add_argument("version")
+    compare = sub.add_parser("compare", help="A/B report over the shadowed requests")
+    compare.add_argument("--shadow", help="the shadow version (default: the current one)")
+    compare.add_argument("--json", action="store_true")
     rollout_parser = sub.add_parser("rollout", help="progressive rollout with metric gates (start resumes one in progress)")
     rollout_parser.add_argument("action", nargs="?", default="start", choices=("start", "pause", "resume", "abort", "status"))
     rollout_parser.add_argument("--version", help="the version to roll out (default: the current canary)")
@@ -133,6 +139,16 @@ def main(argv: list[str] | None = None) -> int:
             _print_state(commands.deploy(backend, store, args.version))
         elif args.command == "retire":
             _print_state(commands.retire(backend, store, args.version))
+        elif args.command == "shadow":
+            state = commands.shadow(backend, store, None if args.version == "off" else args.version)
+            print(f"shadow: {state.shadow or 'off'}" + (f" (a copy of {state.stable}'s traffic)" if state.shadow else ""))
+        elif args.command == "compare":
+            state = store.read()
+            shadow_version = args.shadow or state.shadow
+            if not shadow_version:
+                raise CanaryError("no shadow version: name one (compare --shadow vN)")
+            figures = ab_compare.compare(backend, state.stable, shadow_version)
+            print(json.dumps(figures, indent=2, ensure_ascii=False) if args.json else ab_compare.render(figures))
         elif args.command == "rollout":
             return _rollout(backend, store, args)
     except CanaryError as error:

@@ -55,6 +55,23 @@ def set_canary_weight(backend: Backend, store: StateStore, weight: int, version:
     return new_state, time.perf_counter() - started
 
 
+def without_stale_shadow(state: RoutingState) -> RoutingState:
+    """A shadow that became stable (promote, rollback) or left the topology (retire) stops shadowing."""
+    if state.shadow is not None and (state.shadow == state.stable or state.shadow not in state.deployed):
+        return replace(state, shadow=None)
+    return state
+
+
+def shadow(backend: Backend, store: StateStore, version: str | None) -> RoutingState:
+    """Mirror a copy of stable's traffic to ``version`` (None: stop). Clients never see its answers."""
+    with store.locked():
+        state = store.read()
+        candidate = replace(state, shadow=version).validate()
+        if version is not None:
+            require_ready(backend, version, force=False)
+        return store.write(candidate, "shadow", version=version)
+
+
 def promote(backend: Backend, store: StateStore, force: bool = False) -> RoutingState:
     """The canary becomes stable at 100%; the old stable stays deployed as the canary at weight 0."""
     with store.locked():
@@ -62,7 +79,8 @@ def promote(backend: Backend, store: StateStore, force: bool = False) -> Routing
         if state.canary is None:
             raise UnsafeMove("nothing to promote: there is no canary")
         require_ready(backend, state.canary, force)
-        return store.write(replace(state, stable=state.canary, canary=state.stable, canary_weight=0), "promote",
+        return store.write(without_stale_shadow(replace(state, stable=state.canary, canary=state.stable,
+                                                        canary_weight=0)), "promote",
                            promoted=state.canary, previous_stable=state.stable)
 
 
@@ -81,7 +99,8 @@ def rollback(backend: Backend, store: StateStore, force: bool = False) -> tuple[
             if previous not in state.deployed:
                 raise UnsafeMove(f"the previous stable {previous} is no longer deployed")
             require_ready(backend, previous, force)
-            new_state = store.write(replace(state, stable=previous, canary=state.stable, canary_weight=0),
+            new_state = store.write(without_stale_shadow(replace(state, stable=previous, canary=state.stable,
+                                                                 canary_weight=0)),
                                     "rollback", reason=f"undo promotion of {state.stable}")
     return new_state, time.perf_counter() - started
 
@@ -111,9 +130,9 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
         if version == state.canary and state.canary_weight > 0:
             raise UnsafeMove(f"{version} takes {state.canary_weight}% of traffic; roll back first")
         canary = None if version == state.canary else state.canary
-        new_state = store.write(replace(state, canary=canary, canary_weight=state.canary_weight if canary else 0,
-                                        deployed=tuple(v for v in state.deployed if v != version)),
-                                "retire", version=version)
+        new_state = store.write(without_stale_shadow(replace(
+            state, canary=canary, canary_weight=state.canary_weight if canary else 0,
+            deployed=tuple(v for v in state.deployed if v != version))), "retire", version=version)
         backend.apply_topology(list(new_state.deployed))
     backend.stop_version(version)
     return new_state

@@ -28,6 +28,7 @@ class RoutingState:
     canary: str | None = None
     canary_weight: int = 0
     deployed: tuple[str, ...] = ()
+    shadow: str | None = None  # gets a mirrored copy of stable's traffic; its answers are discarded
     format: int = FORMAT_VERSION
     generation: int = 0
 
@@ -48,6 +49,11 @@ class RoutingState:
                 raise UnsafeMove(f"canary and stable are both {self.stable}")
         elif self.canary_weight:
             raise UnsafeMove("a canary weight without a canary version")
+        if self.shadow is not None:
+            if self.shadow not in self.deployed:
+                raise UnsafeMove(f"unknown shadow version {self.shadow!r}; deployed: {', '.join(self.deployed)}")
+            if self.shadow == self.stable:
+                raise UnsafeMove(f"{self.shadow} is stable: it cannot shadow itself")
         return self
 
     def to_json(self) -> dict:

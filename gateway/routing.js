@@ -15,26 +15,31 @@ function bucketOf(key) {
     return hash % BUCKETS;
 }
 
+// The shadow version gets a mirrored copy of what stable answers (its answers are discarded).
+function shadowOf(state, version) {
+    return state.shadow && version === state.stable && state.shadow !== version ? state.shadow : '';
+}
+
 // The routing decision, free of nginx so it can be tested on its own.
-// Returns {version, fallback, reason} or {error, status, message}.
+// Returns {version, fallback, reason, shadow} or {error, status, message}.
 function decide(state, pinned, clientKey, draw) {
     if (pinned) {
         if (state.deployed.indexOf(pinned) < 0) {
             return {status: 404, error: 'unknown_version',
                     message: "unknown version '" + pinned + "'; deployed: " + state.deployed.join(', ')};
         }
-        return {version: pinned, fallback: '', reason: 'pinned'};
+        return {version: pinned, fallback: '', reason: 'pinned', shadow: shadowOf(state, pinned)};
     }
     var canary = state.canary && state.canary_weight > 0 ? state.canary : '';
     if (!canary) {
-        return {version: state.stable, fallback: '', reason: 'stable'};
+        return {version: state.stable, fallback: '', reason: 'stable', shadow: shadowOf(state, state.stable)};
     }
     // The canary owns the lowest buckets: raising the weight only moves clients stable -> canary.
     var threshold = state.canary_weight * BUCKETS / 100;
     var bucket = clientKey ? bucketOf(clientKey) : Math.floor(draw * BUCKETS);
     var chosen = bucket < threshold ? canary : state.stable;
     return {version: chosen, fallback: chosen === canary ? state.stable : canary,
-            reason: clientKey ? 'sticky' : 'weighted'};
+            reason: clientKey ? 'sticky' : 'weighted', shadow: shadowOf(state, chosen)};
 }
 
 function clientKeyOf(r) {
@@ -53,7 +58,8 @@ function readState(r) {
 }
 
 // js_set $ocr_target: the chosen version (or error404/error503); also fills $route_reason,
-// $route_version, $route_fallback (the version an unpinned request fails over to) and $route_error.
+// $route_version, $route_fallback (the version an unpinned request fails over to), $route_shadow
+// (the version that gets a mirrored copy) and $route_error.
 function target(r) {
     var state;
     try {
@@ -72,6 +78,8 @@ function target(r) {
     r.variables.route_reason = decision.reason;
     r.variables.route_version = decision.version;
     r.variables.route_fallback = decision.fallback;
+    r.variables.route_shadow = decision.shadow;
+    r.variables.route_shadow_role = decision.shadow ? 'primary' : '';
     return decision.version;
 }
 

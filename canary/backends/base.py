@@ -34,6 +34,10 @@ class Backend(ABC):
         """Base URL of the version's service, for the tool's own probes and /metrics scrapes."""
 
     @abstractmethod
+    def version_log(self, version: str) -> str:
+        """What the version's service printed (its JSON inference lines among them), oldest first."""
+
+    @abstractmethod
     def apply_topology(self, versions: list[str]) -> None:
         """Make the gateway route to exactly these versions (start it, or re-render + reload)."""
 

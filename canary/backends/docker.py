@@ -156,6 +156,10 @@ class DockerBackend(Backend):
         except requests.RequestException as error:
             return VersionHealth(version, url, False, False, type(error).__name__)
 
+    def version_log(self, version: str) -> str:
+        container = self.container(f"ocr-{version}")
+        return container.logs(stdout=True, stderr=False).decode("utf-8", errors="replace") if container else ""
+
     # --- gateway -----------------------------------------------------------------------------
     def _prepare_run_dir(self) -> None:
         # The gateway runs as an unprivileged user: the mounted folders must be readable by it.

@@ -104,6 +104,10 @@ class LocalBackend(Backend):
         except requests.RequestException as error:
             return VersionHealth(version, url, False, False, type(error).__name__)
 
+    def version_log(self, version: str) -> str:
+        path = self.run_dir / f"ocr-{version}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
     # --- gateway -----------------------------------------------------------------------------
     @property
     def _gateway_dir(self) -> Path:

@@ -26,7 +26,7 @@ def decide(cases):
 
 def test_pin_wins_over_sticky_key_and_weight():
     result = decide([{"state": {**STATE, "canary_weight": 100}, "pinned": "v1", "key": "someone", "draw": 0.0}])
-    assert result == [{"version": "v1", "fallback": "", "reason": "pinned"}]
+    assert result == [{"version": "v1", "fallback": "", "reason": "pinned", "shadow": ""}]
 
 
 def test_unknown_pin_fails_loudly_instead_of_falling_through():
@@ -58,3 +58,13 @@ def test_no_canary_or_weight_zero_goes_to_stable_without_fallback():
     results = decide([{"state": {**STATE, "canary_weight": 0}, "pinned": "", "key": "", "draw": 0.0},
                       {"state": {**STATE, "canary": None, "canary_weight": 0}, "pinned": "", "key": "x", "draw": 0}])
     assert [r["version"] for r in results] == ["v1", "v1"] and all(r["fallback"] == "" for r in results)
+
+
+def test_only_what_stable_answers_is_mirrored_to_the_shadow():
+    state = {**STATE, "canary": None, "canary_weight": 0, "deployed": ["v1", "v2", "v3"], "shadow": "v3"}
+    results = decide([{"state": state, "pinned": "", "key": "", "draw": 0.5},
+                      {"state": state, "pinned": "v1", "key": "", "draw": 0.5},
+                      {"state": state, "pinned": "v2", "key": "", "draw": 0.5},
+                      {"state": {**state, "canary": "v2", "canary_weight": 50}, "pinned": "", "key": "", "draw": 0.1},
+                      {"state": {**state, "shadow": None}, "pinned": "", "key": "", "draw": 0.5}])
+    assert [r["shadow"] for r in results] == ["v3", "v3", "", "", ""]

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from . import logs, model
 from .errors import ApiError
 from .faults import FaultInjector
+from .kept_images import KeptImages
 from .routes import blueprint
 
 DEFAULTS = {
@@ -19,6 +20,8 @@ DEFAULTS = {
     # Background loading (readyz 503 until warm) suits models that take long to load.
     "LOAD_IN_BACKGROUND": False,
     "FAULT_FILE": None,  # test hook only: see faults.py
+    "KEEP_IMAGES_DIR": None,  # opt-in: shadowed images for `canary compare` (kept_images.py)
+    "KEEP_IMAGES_MAX": 500,
 }
 
 
@@ -35,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.configure()
     model.init_app(app)
     app.extensions["ocr_faults"] = FaultInjector(app.config["FAULT_FILE"])
+    app.extensions["ocr_kept_images"] = KeptImages(app.config["KEEP_IMAGES_DIR"], app.config["KEEP_IMAGES_MAX"])
     app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

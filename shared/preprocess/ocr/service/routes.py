@@ -67,6 +67,17 @@ def result_body(decoded) -> dict:
             "chars": [[char, round(confidence, 4)] for char, confidence in decoded.chars]}
 
 
+def shadow_fields(results) -> dict:
+    """While a shadow version gets a copy of this request (the gateway says so in X-Shadow-Role), both
+    answers are logged with their text so `canary compare` can join them by request id."""
+    role = request.headers.get("X-Shadow-Role")
+    if role not in ("primary", "shadow"):
+        return {}
+    if role == "shadow":
+        current_app.extensions["ocr_kept_images"].keep(g.request_id, g.get("payloads", []))
+    return {"shadow_role": role, "texts": [r.text for r in results]}
+
+
 def recognise(endpoint: str, max_images: int):
     version = service_version()
     metrics.IN_FLIGHT.labels(version).inc()
@@ -75,7 +86,8 @@ def recognise(endpoint: str, max_images: int):
         refuse_wrong_pin()
         current_app.extensions["ocr_faults"].apply()
         recognizer = get_recognizer()
-        lines, sizes = read_lines(request_images(request, max_images), recognizer.options)
+        g.payloads = request_images(request, max_images)
+        lines, sizes = read_lines(g.payloads, recognizer.options)
         results = recognizer.recognize_arrays(lines)
         status, outcome = 200, "ok"
         return results
@@ -94,10 +106,11 @@ def recognise(endpoint: str, max_images: int):
             metrics.IMAGE_PIXELS.labels(version).observe(width * height)
         for result in results:
             metrics.CONFIDENCE.labels(version).observe(result.confidence)
+        shadow = shadow_fields(results)
         log_inference(version=version, request_id=g.request_id, endpoint=endpoint, outcome=outcome, status=status,
                       images=[{"width": w, "height": h} for w, h in sizes], latency_ms=round(elapsed * 1000, 2),
                       mean_confidence=round(sum(r.confidence for r in results) / len(results), 4) if results else None,
-                      text_length=sum(len(r.text) for r in results))
+                      text_length=sum(len(r.text) for r in results), **shadow)
 
 
 def envelope(**fields) -> dict:
