@@ -68,7 +68,7 @@ bench: deps images
 MODE ?=
 CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
 WEIGHT ?=
-.PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout shadow compare
+.PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout shadow compare dashboard
 up: deps
 	@mode="$(MODE)"; \
 	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
@@ -119,6 +119,10 @@ shadow: deps
 
 compare: deps
 	$(CANARY) compare $(if $(filter command line,$(origin VERSION)),--shadow $(VERSION))
+
+# Live page for a rollout on http://127.0.0.1:8081 (DASHBOARD_LISTEN changes it).
+dashboard: deps
+	$(CANARY) dashboard
 
 deploy retire: deps
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make $@ VERSION=v3"; exit 2; }

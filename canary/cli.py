@@ -80,6 +80,24 @@ def _rollout(backend, store, args) -> int:
     return 0 if progress.status == "promoted" else 4  # 4: the rollout ended without promoting
 
 
+def _serve_dashboard(backend, store, listen: str, interval: float) -> None:
+    from werkzeug.serving import make_server
+
+    from . import dashboard
+
+    host, _, port = listen.rpartition(":")
+    sampler = dashboard.Sampler(backend, store, interval)
+    sampler.start()
+    server = make_server(host, int(port), dashboard.create_app(backend, store, sampler), threaded=True)
+    print(f"dashboard on http://{listen}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sampler.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="canary", description="Weighted canary control for the OCR gateway.")
     parser.add_argument("--mode", choices=("local", "docker"),
@@ -108,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     compare = sub.add_parser("compare", help="A/B report over the shadowed requests")
     compare.add_argument("--shadow", help="the shadow version (default: the current one)")
     compare.add_argument("--json", action="store_true")
+    dashboard_parser = sub.add_parser("dashboard", help="live page: split, per-version figures, rollout, history")
+    dashboard_parser.add_argument("--listen", default=os.environ.get("DASHBOARD_LISTEN", "127.0.0.1:8081"))
+    dashboard_parser.add_argument("--interval", type=float, default=2.0, help="seconds between scrapes")
     rollout_parser = sub.add_parser("rollout", help="progressive rollout with metric gates (start resumes one in progress)")
     rollout_parser.add_argument("action", nargs="?", default="start", choices=("start", "pause", "resume", "abort", "status"))
     rollout_parser.add_argument("--version", help="the version to roll out (default: the current canary)")
@@ -149,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise CanaryError("no shadow version: name one (compare --shadow vN)")
             figures = ab_compare.compare(backend, state.stable, shadow_version)
             print(json.dumps(figures, indent=2, ensure_ascii=False) if args.json else ab_compare.render(figures))
+        elif args.command == "dashboard":
+            _serve_dashboard(backend, store, args.listen, args.interval)
         elif args.command == "rollout":
             return _rollout(backend, store, args)
     except CanaryError as error:

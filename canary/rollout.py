@@ -119,6 +119,7 @@ class Progress:
     version: str
     stable: str
     status: str  # running, paused, promoted, rolled_back, aborted
+    steps: list = field(default_factory=list)  # the weights of this rollout, from its config
     step: int = 0
     window_started: float = 0.0
     window_start: dict = field(default_factory=dict)  # version -> VersionFigures.to_json()
@@ -242,7 +243,7 @@ class Runner:
                 if not version:
                     raise UnsafeMove("no canary version: name one (rollout --version vN)")
                 stable = prechecks(self.backend, self.store, version, self.config, self.out)
-                progress = Progress(version=version, stable=stable, status="running")
+                progress = Progress(version=version, stable=stable, status="running", steps=list(self.config.steps))
                 with self.rollouts.changing():
                     self._set_step(progress, 0)
                     self.rollouts.write(progress)

@@ -1,30 +1,8 @@
 """The try-it page in a real headless Chromium: choose an image, see text, confidences and version."""
-import shutil
-
-import pytest
-
 from tests.lines import KNOWN_TEXTS, direct_reading, rendered_line
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
-
-
-@pytest.fixture
-def browser(tmp_path):
-    assert shutil.which("chromedriver"), "chromium-driver is installed by deploy/host-packages.sh"
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    yield driver
-    driver.quit()
 
 
 def test_upload_shows_text_per_character_confidence_and_version(service_v2, browser, tmp_path):
