@@ -20,6 +20,7 @@ from .stats import summary
 
 REQUESTS = 300
 CHANGES = 200
+SHADOW_BLOCKS = 10
 TITLES = {"local": "local processes", "docker": "docker mode: gateway and versions in containers, "
                                                 "direct = the container's address from the host"}
 
@@ -47,6 +48,16 @@ def section(mode: str = "local") -> list[str]:
                 direct += timed_posts(direct_session, stack.backend.service_url("v1"), image, 10)
                 via += timed_posts(gateway_session, stack.url, image, 10, **{"X-Model-Version": "v1"})
         direct_figures, via_figures = summary(direct), summary(via)
+
+        without_shadow, with_shadow = [], []
+        with requests.Session() as session:
+            for _ in range(SHADOW_BLOCKS):  # alternating blocks: both see the same machine noise
+                commands.shadow(stack.backend, stack.store, None)
+                without_shadow += timed_posts(session, stack.url, image, 20)
+                commands.shadow(stack.backend, stack.store, "v2")
+                with_shadow += timed_posts(session, stack.url, image, 20)
+        commands.shadow(stack.backend, stack.store, None)
+        shadow_off, shadow_on = summary(without_shadow), summary(with_shadow)
 
         apply_ms = []
         for change in range(CHANGES):
@@ -95,6 +106,11 @@ def section(mode: str = "local") -> list[str]:
         f"| through the gateway | {via_figures['median_ms']} ms | {via_figures['p95_ms']} ms |",
         f"| overhead | {via_figures['median_ms'] - direct_figures['median_ms']:+.2f} ms | "
         f"{via_figures['p95_ms'] - direct_figures['p95_ms']:+.2f} ms |", "",
+        f"Shadow traffic: client latency of POST /ocr answered by stable v1, without and with a mirrored copy "
+        f"to v2, {SHADOW_BLOCKS} alternating blocks of 20:", "",
+        "| shadow | p50 | p95 |", "|---|---|---|",
+        f"| off | {shadow_off['median_ms']} ms | {shadow_off['p95_ms']} ms |",
+        f"| on (v2 gets a copy) | {shadow_on['median_ms']} ms | {shadow_on['p95_ms']} ms |", "",
         "| operation | p50 | p95 | runs |", "|---|---|---|---|",
         f"| weight change (validate + lock + atomic write + history) | {apply['median_ms']} ms | {apply['p95_ms']} ms "
         f"| {apply['runs']} |",

@@ -17,6 +17,7 @@ import requests
 
 from . import commands
 from .backends.base import Backend
+from .compare import compare
 from .errors import CanaryError, UnsafeMove
 from .metrics import VersionFigures, scrape
 from .state import StateStore, write_json_atomically
@@ -44,6 +45,7 @@ class RolloutConfig:
     gates: Gates
     smoke_dir: Path
     max_accuracy_drop: float  # manifest line accuracy, canary vs stable
+    min_shadow_agreement: float | None = None  # when set: shadowed answers must agree with stable's this often
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CONFIG, **overrides) -> RolloutConfig:
@@ -53,7 +55,8 @@ class RolloutConfig:
                          check_seconds=float(data["check_seconds"]), min_requests=int(data["min_requests"]),
                          failures_to_rollback=int(data["failures_to_rollback"]), gates=Gates(**data["gates"]),
                          smoke_dir=ROOT / data["prechecks"]["smoke_dir"],
-                         max_accuracy_drop=float(data["prechecks"]["max_accuracy_drop"]))
+                         max_accuracy_drop=float(data["prechecks"]["max_accuracy_drop"]),
+                         min_shadow_agreement=data["prechecks"].get("min_shadow_agreement"))
         except (KeyError, TypeError, ValueError) as error:
             raise CanaryError(f"rollout config {path}: {error}") from error
         if not config.steps or list(config.steps) != sorted(set(config.steps)) or \
@@ -204,6 +207,15 @@ def prechecks(backend: Backend, store: StateStore, version: str, config: Rollout
         raise UnsafeMove(f"{version}'s evaluated line accuracy {canary_accuracy:.1%} is below {state.stable}'s "
                          f"{stable_accuracy:.1%} by more than {config.max_accuracy_drop:.1%}")
     out(f"precheck: evaluated line accuracy {canary_accuracy:.1%} vs {state.stable} {stable_accuracy:.1%}")
+    if config.min_shadow_agreement is not None:
+        figures = compare(backend, state.stable, version)
+        if figures["pairs"] < config.min_requests:
+            raise UnsafeMove(f"{figures['pairs']} shadowed requests; the agreement gate needs {config.min_requests} "
+                             f"(make shadow VERSION={version} first)")
+        if figures["agreement_rate"] < config.min_shadow_agreement:
+            raise UnsafeMove(f"{version} agrees with {state.stable} on {figures['agreement_rate']:.1%} of shadowed "
+                             f"requests (< {config.min_shadow_agreement:.1%})")
+        out(f"precheck: shadow agreement {figures['agreement_rate']:.1%} over {figures['pairs']} requests")
     return state.stable
 
 

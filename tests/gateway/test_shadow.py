@@ -5,7 +5,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from canary import commands
+from canary.errors import UnsafeMove
+from canary.rollout import DEFAULT_CONFIG, RolloutConfig, Runner
 from tests.helpers import ROOT
 from tests.lines import rendered_line
 
@@ -39,7 +43,7 @@ def test_shadowing_changes_nothing_clients_see_and_compare_joins_every_request(s
     before = send(stack, session, 100)
     commands.shadow(stack.backend, stack.store, "v2")
     try:
-        send(stack, session, 10)
+        warm_up = send(stack, session, 10)
         during = send(stack, session, 300)
     finally:
         commands.shadow(stack.backend, stack.store, None)
@@ -51,7 +55,7 @@ def test_shadowing_changes_nothing_clients_see_and_compare_joins_every_request(s
 
     time.sleep(1)  # the last mirrored copies finish
     figures = compare_json(stack)
-    ids = {request_id for _, _, request_id, _ in during}
+    ids = {request_id for _, _, request_id, _ in warm_up + during}
     assert figures["pairs"] >= 300 and figures["unmatched"]["stable_only"] <= 10
     assert figures["stable"]["version"] == "v1" and figures["shadow"]["version"] == "v2"
     # v1 and v2 read these lines differently (v1 is the weak baseline): the report shows it, with ids.
@@ -59,6 +63,12 @@ def test_shadowing_changes_nothing_clients_see_and_compare_joins_every_request(s
     listed = [rid for entry in figures["top_disagreements"] for rid in entry["request_ids"]]
     assert listed and set(listed) <= ids
     assert {entry["stable_text"] for entry in figures["top_disagreements"]} <= {text for text, *_ in during}
+
+    # The same figures gate a rollout when the config asks for agreement: v2 disagrees with v1 too often.
+    config = RolloutConfig.load(DEFAULT_CONFIG, prechecks={"smoke_dir": "deploy/smoke", "max_accuracy_drop": 0.02,
+                                                           "min_shadow_agreement": 0.95})
+    with pytest.raises(UnsafeMove, match="agrees with v1 on"):
+        Runner(stack.backend, stack.store, config, out=lambda line: None).start("v2")
 
 
 def test_a_client_cannot_make_a_service_log_as_shadowed(stack, session):
