@@ -2,6 +2,7 @@
 import shutil
 
 import pytest
+import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -21,3 +22,9 @@ def browser(tmp_path):
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def session():
+    with requests.Session() as session:
+        yield session

@@ -2,23 +2,26 @@
 docker (the compose stack: gateway and version containers); and a client that keeps calling it."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import requests
 
 from canary import commands
 from canary.backends.local import LocalBackend
-from canary.state import StateStore
+from canary.state import RoutingState, StateStore
 from tests.helpers import ROOT
 from tests.lines import rendered_line
 from tests.processes import free_port
 
 LINE_IMAGE = rendered_line("2026-11-24")
+BASELINE = RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=("v1", "v2"))
 
 
 def free_port_block(size: int = 10) -> int:
@@ -57,6 +60,29 @@ class Stack:
                                         state_path=self.store.state_path, services_dir=services_dir)
             self.env["SERVICE_PORT_BASE"] = str(self.backend.service_port_base)
         self.url = f"http://{listen}"
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, run_dir: Path, mode: str, services_dir: Path):
+        """A stack started with v1 and v2 (stable v1), stopped at the end whatever happened."""
+        stack = cls(run_dir, mode=mode, services_dir=services_dir)
+        try:
+            commands.up(stack.backend, stack.store, list(BASELINE.deployed), stable=BASELINE.stable)
+            yield stack
+        finally:
+            stack.backend.stop_all()
+
+    def reset_to_baseline(self) -> None:
+        """Stable v1, canary v2 at 0%, no shadow, both versions up: where every stack test starts."""
+        for version in BASELINE.deployed:
+            if not self.backend.health(version).ready:
+                self.backend.start_version(version)
+        with self.store.locked():
+            current = self.store.read()
+            if replace(current, generation=0) != BASELINE:
+                if current.deployed != BASELINE.deployed:
+                    self.backend.apply_topology(list(BASELINE.deployed))
+                self.store.write(BASELINE, "test-reset")
 
     def cli(self, *arguments) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "canary", *arguments], env=self.env, capture_output=True,
