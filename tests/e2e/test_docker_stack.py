@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from canary import commands
+from canary.compare import compare, shadow_answers
 from canary.rollout import DEFAULT_CONFIG, RolloutConfig, Runner
 from tests.lines import direct_reading
 from tests.stack import LINE_IMAGE, LoopingClient
@@ -142,3 +143,20 @@ def test_a_progressive_rollout_promotes_a_healthy_canary_in_docker_mode(stack):
     assert progress.status == "promoted", lines
     assert stack.store.read().stable == "v2"
     assert [failure for client in clients for failure in client.failures] == []
+
+
+def test_shadow_and_compare_work_in_docker_mode(stack, session):
+    commands.shadow(stack.backend, stack.store, "v2")
+    try:
+        answers = [post_line(session, stack.url) for _ in range(60)]
+    finally:
+        commands.shadow(stack.backend, stack.store, None)
+    assert {(r.status_code, r.headers["X-Model-Version"]) for r in answers} == {(200, "v1")}
+    time.sleep(1)
+    ids = {r.headers["X-Request-Id"] for r in answers}
+    primary = shadow_answers(stack.backend.version_log("v1"), "primary")
+    shadowed = shadow_answers(stack.backend.version_log("v2"), "shadow")
+    assert ids <= primary.keys() & shadowed.keys()  # every request, answered by both, read from docker logs
+    figures = compare(stack.backend, "v1", "v2")
+    assert figures["pairs"] >= 60
+    assert figures["stable"]["version"] == "v1" and figures["shadow"]["version"] == "v2"
