@@ -43,7 +43,8 @@ def section() -> list[str]:
     for version in ("v1", "v2"):
         for row in measure(version):
             speedup = row["torch"]["median_ms"] / row["onnx"]["median_ms"]
-            lines.append(f"| {version} | {row['threads']} | {row['torch']['median_ms']} ms | {row['torch']['p95_ms']} ms"
+            lines.append(f"| {version} | {row['threads']} | {row['torch']['median_ms']} ms "
+                         f"| {row['torch']['p95_ms']} ms"
                          f" | {row['onnx']['median_ms']} ms | {row['onnx']['p95_ms']} ms | {speedup:.1f}x |")
     lines += ["", "| version | ONNX artifact | torch weights |", "|---|---|---|"]
     for version in ("v1", "v2"):

@@ -57,7 +57,8 @@ def section() -> list[str]:
 
     lines = ["## Version service over HTTP (gunicorn, 2 gthread workers x 4 threads, ONNX Runtime 1 thread each)", "",
              "One rendered line (resized to 32x~330) POSTed as image/png over keep-alive connections to 127.0.0.1.",
-             "", "| version | concurrency | requests | p50 | p95 | throughput | failed |", "|---|---|---|---|---|---|---|"]
+             "", "| version | concurrency | requests | p50 | p95 | throughput | failed |",
+             "|---|---|---|---|---|---|---|"]
     memory_rows = []
     image = line_image()
     for version in ("v1", "v2"):
@@ -73,7 +74,8 @@ def section() -> list[str]:
             memory_rows.append(f"| {version} | {len(pids)} | {proportional_memory_mib(pids):.0f} MiB |")
         finally:
             stop_service(service.process)
-    lines += ["", "gunicorn layouts for v2 at concurrency 4 (the default is 2 workers x 4 threads, ORT 1 thread each):", "",
+    lines += ["", "gunicorn layouts for v2 at concurrency 4 (the default is 2 workers x 4 threads, ORT 1 thread "
+              "each):", "",
               "| workers x threads | ORT threads | p50 | p95 | throughput |", "|---|---|---|---|---|"]
     for workers, threads, ort_threads in ((1, 4, 1), (1, 4, 2), (2, 4, 1), (4, 2, 1)):
         service = start_service("v2", Path(tempfile.mkdtemp(prefix="bench-")), GUNICORN_WORKERS=str(workers),
@@ -82,10 +84,12 @@ def section() -> list[str]:
             load(service.url, 4, 40, image)
             timings, wall, _ = load(service.url, 4, 300, image)
             figures = summary(timings)
-            lines.append(f"| {workers} x {threads} | {ort_threads} | {figures['median_ms']} ms | {figures['p95_ms']} ms "
+            lines.append(f"| {workers} x {threads} | {ort_threads} | {figures['median_ms']} ms "
+                         f"| {figures['p95_ms']} ms "
                          f"| {len(timings) / wall:.0f} lines/s |")
         finally:
             stop_service(service.process)
-    lines += ["", "Memory after the load above (PSS: shared pages counted once; the seed article's v2 used 420 MB):", "",
+    lines += ["", "Memory after the load above (PSS: shared pages counted once; the seed article's v2 used "
+              "420 MB):", "",
               "| version | processes | PSS total |", "|---|---|---|", *memory_rows]
     return lines

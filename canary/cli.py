@@ -129,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     dashboard_parser = sub.add_parser("dashboard", help="live page: split, per-version figures, rollout, history")
     dashboard_parser.add_argument("--listen", default=os.environ.get("DASHBOARD_LISTEN", "127.0.0.1:8081"))
     dashboard_parser.add_argument("--interval", type=float, default=2.0, help="seconds between scrapes")
-    rollout_parser = sub.add_parser("rollout", help="progressive rollout with metric gates (start resumes one in progress)")
-    rollout_parser.add_argument("action", nargs="?", default="start", choices=("start", "pause", "resume", "abort", "status"))
+    rollout_parser = sub.add_parser("rollout",
+                                    help="progressive rollout with metric gates (start resumes one in progress)")
+    rollout_parser.add_argument("action", nargs="?", default="start",
+                                choices=("start", "pause", "resume", "abort", "status"))
     rollout_parser.add_argument("--version", help="the version to roll out (default: the current canary)")
     rollout_parser.add_argument("--config", type=Path, default=rollout.DEFAULT_CONFIG)
     args = parser.parse_args(argv)
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_state(commands.retire(backend, store, args.version))
         elif args.command == "shadow":
             state = commands.shadow(backend, store, None if args.version == "off" else args.version)
-            print(f"shadow: {state.shadow or 'off'}" + (f" (a copy of {state.stable}'s traffic)" if state.shadow else ""))
+            copy_of = f" (a copy of {state.stable}'s traffic)" if state.shadow else ""
+            print(f"shadow: {state.shadow or 'off'}{copy_of}")
         elif args.command == "compare":
             state = store.read()
             shadow_version = args.shadow or state.shadow

@@ -48,7 +48,8 @@ class VersionFigures:
 
     @classmethod
     def from_json(cls, data: dict) -> VersionFigures:
-        return cls(**{**data, "latency_buckets": tuple((float(bound), count) for bound, count in data["latency_buckets"])})
+        buckets = tuple((float(bound), count) for bound, count in data["latency_buckets"])
+        return cls(**{**data, "latency_buckets": buckets})
 
 
 def histogram_quantile(quantile: float, buckets) -> float | None:

@@ -41,6 +41,7 @@ class RolloutConfig:
     step_seconds: float
     check_seconds: float
     min_requests: int  # per version and window: fewer gives no verdict
+    inconclusive_seconds: float  # no verdict this long past the step's time: pause and say why
     failures_to_rollback: int
     gates: Gates
     smoke_dir: Path
@@ -53,6 +54,7 @@ class RolloutConfig:
         try:
             config = cls(steps=tuple(data["steps"]), step_seconds=float(data["step_seconds"]),
                          check_seconds=float(data["check_seconds"]), min_requests=int(data["min_requests"]),
+                         inconclusive_seconds=float(data["inconclusive_seconds"]),
                          failures_to_rollback=int(data["failures_to_rollback"]), gates=Gates(**data["gates"]),
                          smoke_dir=ROOT / data["prechecks"]["smoke_dir"],
                          max_accuracy_drop=float(data["prechecks"]["max_accuracy_drop"]),
@@ -285,8 +287,8 @@ class Runner:
 
     def _check(self, progress: Progress) -> None:
         now = self._figures(progress)
-        windows = {version: WindowSummary.of(now[version].since(VersionFigures.from_json(progress.window_start[version])))
-                   for version in now}
+        windows = {version: WindowSummary.of(figures.since(VersionFigures.from_json(progress.window_start[version])))
+                   for version, figures in now.items()}
         canary, stable = windows[progress.version], windows[progress.stable]
         if stable.requests >= self.config.min_requests:
             progress.stable_reference = asdict(stable)
@@ -297,12 +299,18 @@ class Runner:
         outcome = {None: "no verdict", True: "pass", False: "FAIL"}[verdict.passed]
         self.out(f"step {progress.step + 1}/{len(self.config.steps)} ({weight}%): {outcome} | "
                  f"{progress.version}: {canary.describe()} | {progress.stable}: "
-                 f"{(reference or stable).describe()}" + (f" | {'; '.join(verdict.reasons)}" if verdict.reasons else ""))
+                 f"{(reference or stable).describe()}" + "".join(f" | {reason}" for reason in verdict.reasons))
         progress.decisions.append({"time": self.clock(), "step": progress.step, "weight": weight, "outcome": outcome,
                                    "canary": asdict(canary), "stable": asdict(reference or stable),
                                    "reasons": list(verdict.reasons)})
-        if verdict.passed is None:
-            return  # the window grows until it holds enough requests
+        if verdict.passed is None:  # the window grows until it holds enough requests, within reason
+            waited = self.clock() - progress.window_started - self.config.step_seconds
+            if waited > self.config.inconclusive_seconds:
+                progress.status = "paused"
+                progress.reason = (f"no verdict after {waited:.0f} s more than the step's time: too little traffic "
+                                   f"({'; '.join(verdict.reasons)}); `rollout resume` waits again, `abort` rolls back")
+                self.out(f"rollout paused: {progress.reason}")
+            return
         if verdict.passed:
             progress.failures = 0
             if progress.step + 1 < len(self.config.steps):
@@ -329,7 +337,8 @@ def set_status(store: StateStore, backend: Backend, action: str) -> Progress:
         if action == "pause":
             progress.status = "paused"
         elif action == "resume":
-            progress.status = "running"
+            progress.status, progress.reason = "running", ""
+            progress.window_started = time.time()  # a fresh wait; the window's figures keep counting
         elif action == "abort":
             state = store.read()
             if state.canary == progress.version and state.canary_weight > 0:

@@ -90,7 +90,8 @@ class TextSampler:
         if kind == 1:
             return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1950, 2039)}"
         if kind == 2:
-            return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}" + (f":{rng.randint(0, 59):02d}" if rng.random() < 0.5 else "")
+            seconds = f":{rng.randint(0, 59):02d}" if rng.random() < 0.5 else ""
+            return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}" + seconds
         if kind == 3:
             amount = rng.choice([rng.randint(0, 999), rng.randint(1000, 9_999_999)]) + rng.randint(0, 99) / 100
             prefix = rng.choice(["$", "", "USD ", "RMB ", "-", "+"])

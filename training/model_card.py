@@ -14,6 +14,18 @@ GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall")
 BINARIZE_EXPERIMENT = ROOT / "training" / "experiments" / "binarize.json"
 
 
+
+def start_description(config: dict) -> str:
+    """Where the weights started: a warm start (a stage config), pre-trained conv features, or nothing."""
+    frozen = config.get("frozen_feature_steps", 0)
+    frozen_note = f", conv features frozen for the first {frozen} steps" if frozen else ""
+    if config["init_from"]:
+        return f"warm start from {config['init_from']} (training/configs/{config['init_from']}.json){frozen_note}"
+    if config.get("init_features_from"):
+        return f"conv features from {config['init_features_from']} (single-character pre-training){frozen_note}"
+    return "from scratch" + frozen_note
+
+
 def metrics_table(evaluations: dict[str, dict]) -> list[str]:
     """One row per evaluation group, one line/char accuracy column pair per version."""
     versions = list(evaluations)
@@ -47,7 +59,8 @@ def render_card(version: str) -> str:
     training = manifest["training"]
     config = training["config"]
     evaluations = {}
-    for other in sorted(path.parent.name.removeprefix("ocr-") for path in (ROOT / "services").glob("ocr-v*/manifest.json")):
+    manifests = (ROOT / "services").glob("ocr-v*/manifest.json")
+    for other in sorted(path.parent.name.removeprefix("ocr-") for path in manifests):
         other_manifest = load_version(ROOT / "services" / f"ocr-{other}").manifest
         if "evaluation" in other_manifest.get("metrics", {}):
             evaluations[other] = other_manifest["metrics"]["evaluation"]
@@ -69,9 +82,7 @@ def render_card(version: str) -> str:
         f"- {training['steps']} steps of batch {config['batch_size']} ({training['lines_seen']:,} lines) in "
         f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s); AdamW, peak lr "
         f"{config['peak_lr']}, {config['warmup_fraction']:.0%} warm-up then cosine; "
-        f"{'warm start from ' + config['init_from'] if config['init_from'] else 'no warm start'}; conv features "
-        f"{'from ' + config['init_features_from'] + ' (single-character pre-training)' if config.get('init_features_from') else 'from scratch'}"
-        f", frozen for the first {config.get('frozen_feature_steps', 0)} steps.",
+        f"{start_description(config)}.",
         f"- Data: synthetic lines rendered from Debian fonts (training fonts only), text from jieba's and "
         f"wordfreq's word lists plus generated numbers, dates, amounts and IDs; data seed {config['data_seed']}, "
         f"{config['shards']} cached shards. Reproduce: `make train VERSION={version}`.",

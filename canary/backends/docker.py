@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docker
 import requests
-from docker.errors import DockerException, NotFound
+from docker.errors import DockerException
 
 from ..errors import CanaryError
 from ..gateway_config import DOCKER_DNS, GatewayLayout, render

@@ -83,7 +83,8 @@ class LocalBackend(Backend):
             if self.health(version).ready:
                 return
             time.sleep(0.2)
-        raise CanaryError(f"{version} did not become ready in {READY_TIMEOUT_S} s: see {self.run_dir}/ocr-{version}.log")
+        raise CanaryError(f"{version} did not become ready in {READY_TIMEOUT_S} s: "
+                          f"see {self.run_dir}/ocr-{version}.log")
 
     def stop_version(self, version: str) -> None:
         pid = pid_alive(self._pid_file(version))

@@ -10,13 +10,13 @@ import time
 import pytest
 
 from canary import commands
-from canary.rollout import DEFAULT_CONFIG, RolloutConfig, RolloutStore, Runner
+from canary.rollout import DEFAULT_CONFIG, RolloutConfig, RolloutStore, Runner, set_status
 from canary.errors import UnsafeMove
 from canary.state import RoutingState
 from tests.helpers import ROOT, new_version_folder
 from tests.stack import LoopingClient
 
-FAST = {"steps": [20, 60, 100], "step_seconds": 2, "check_seconds": 0.2, "min_requests": 80,
+FAST = {"steps": [20, 60, 100], "step_seconds": 2, "check_seconds": 0.2, "min_requests": 80, "inconclusive_seconds": 60,
         "failures_to_rollback": 1}
 
 
@@ -109,6 +109,21 @@ def test_a_canary_that_turns_faulty_is_rolled_back_at_the_first_gate(stack, serv
             stack.store.write(RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=state.deployed),
                               "test-reset")
         commands.retire(stack.backend, stack.store, version)
+
+
+def test_no_traffic_is_inconclusive_the_rollout_pauses_and_says_why_then_abort_rolls_back(stack):
+    runner = RunnerThread(stack, fast_config(step_seconds=0.5, inconclusive_seconds=1), "v2")
+    runner.start()  # no client sends anything
+    rollouts = RolloutStore(stack.store)
+    wait_for(lambda: (p := rollouts.read()) is not None and p.version == "v2" and p.status == "paused",
+             what="the rollout to pause")
+    progress = rollouts.read()
+    assert "too little traffic" in progress.reason and progress.step == 0
+    assert {d["outcome"] for d in progress.decisions} == {"no verdict"}  # never a pass on no data
+    assert stack.store.read().canary_weight == 20
+    set_status(stack.store, stack.backend, "abort")
+    runner.join(timeout=30)
+    assert runner.result.status == "aborted" and stack.store.read().canary_weight == 0
 
 
 def test_prechecks_refuse_a_canary_that_misreads_the_smoke_set(stack):

@@ -32,7 +32,8 @@ def send(stack, session, count, **headers):
 
 
 def compare_json(stack):
-    completed = subprocess.run([sys.executable, "-m", "canary", "compare", "--json", "--shadow", "v2"], env=stack.env, cwd=ROOT,
+    completed = subprocess.run([sys.executable, "-m", "canary", "compare", "--json", "--shadow", "v2"],
+                               env=stack.env, cwd=ROOT,
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
