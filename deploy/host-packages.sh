@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
   fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
+  fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
   nginx libnginx-mod-http-js
   chromium chromium-driver
   nodejs curl

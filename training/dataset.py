@@ -16,12 +16,27 @@ from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
 from .corpus import TextSampler
-from .fonts import TRAIN_FONTS, fonts_for
-from .render import HARD, TRAIN, render_line
+from .fonts import TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
+from .render import HARD, SPACED, TRAIN, Augmentation, render_line
 
 TRAIN_CATEGORY_WEIGHTS = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
-HARD_SHARE = 0.12
 SHARD_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How training lines are drawn: the fonts, the share of hard lines, the augmentation of the rest."""
+
+    fonts: tuple[FontSpec, ...]
+    hard_share: float
+    augmentation: Augmentation
+
+
+# A config names its recipe; each recipe has its own cache folder (render_cache.cache_dir_for).
+RECIPES = {
+    "base": Recipe(TRAIN_FONTS, 0.12, TRAIN),
+    "wide": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS, 0.15, SPACED),
+}
 
 
 @dataclass
@@ -30,7 +45,8 @@ class Shard:
     texts: list[str]
 
 
-def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_texts: frozenset[str]) -> Shard:
+def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_texts: frozenset[str],
+                 recipe: Recipe = RECIPES["base"]) -> Shard:
     """Render ``count`` training lines deterministically from ``seed``, skipping evaluation texts."""
     rng = random.Random(seed)
     sampler = TextSampler(rng)
@@ -41,10 +57,10 @@ def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_tex
         text = sampler.sample(rng.choices(categories, weights)[0])
         if text in excluded_texts or not charset.covers(text) or not text.strip():
             continue
-        fonts = fonts_for(text, TRAIN_FONTS)
+        fonts = fonts_for(text, recipe.fonts)
         if not fonts:
             continue
-        augmentation = HARD if rng.random() < HARD_SHARE else TRAIN
+        augmentation = HARD if rng.random() < recipe.hard_share else recipe.augmentation
         image = render_line(text, rng.choice(fonts), rng, augmentation)
         images.append(preprocess(image, options))
         texts.append(text)

@@ -14,6 +14,7 @@ _NOTO = "/usr/share/fonts/opentype/noto"
 _URW = "/usr/share/fonts/opentype/urw-base35"
 _DEJAVU = "/usr/share/fonts/truetype/dejavu"
 _LIBERATION = "/usr/share/fonts/truetype/liberation"
+_GYRE = "/usr/share/texmf/fonts/opentype/public/tex-gyre"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,22 @@ TRAIN_FONTS = (
     FontSpec(f"{_URW}/P052-Roman.otf"),
 )
 
+# More faces for the "wide" training recipe (session 3): a Kai and a Song hanzi face, and Latin faces
+# whose letterforms the base list lacks (single-storey a, italics, geometric and narrow shapes).
+# TRAIN_FONTS stays as it was: the evaluation set draws its seen-font half from it.
+WIDE_EXTRA_FONTS = (
+    FontSpec("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf", cjk=True),
+    FontSpec("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", cjk=True),
+    FontSpec(f"{_DEJAVU}/DejaVuSerif-Italic.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSerif-Italic.ttf"),
+    FontSpec(f"{_LIBERATION}/LiberationSansNarrow-Regular.ttf"),
+    FontSpec("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf"),
+    FontSpec("/usr/share/fonts/truetype/crosextra/Carlito-Italic.ttf"),
+    *(FontSpec(f"{_GYRE}/texgyre{face}.otf") for face in (
+        "termes-regular", "termes-italic", "pagella-regular", "pagella-italic", "schola-regular",
+        "schola-italic", "bonum-regular", "heros-regular", "heros-italic", "adventor-regular", "cursor-regular")),
+)
+
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
     FontSpec("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", cjk=True),
@@ -82,5 +99,5 @@ def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font.path, size, index=font.index)
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = TRAIN_FONTS + EVAL_UNSEEN_FONTS) -> list[str]:
+def missing_font_files(fonts: tuple[FontSpec, ...] = TRAIN_FONTS + WIDE_EXTRA_FONTS + EVAL_UNSEEN_FONTS) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]

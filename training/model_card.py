@@ -7,12 +7,13 @@ from pathlib import Path
 
 from ocr.manifest import load_version
 
+from .dataset import RECIPES
 from .evalset import EVAL_CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall")
-BINARIZE_EXPERIMENT = ROOT / "training" / "experiments" / "binarize.json"
-
+EXPERIMENTS = ROOT / "training" / "experiments"
+BINARIZE_EXPERIMENT = EXPERIMENTS / "binarize.json"
 
 
 def start_description(config: dict) -> str:
@@ -58,12 +59,18 @@ def render_card(version: str) -> str:
     manifest = bundle.manifest
     training = manifest["training"]
     config = training["config"]
+    recipe_name = config.get("recipe", "base")
+    recipe = RECIPES[recipe_name]
     evaluations = {}
     manifests = (ROOT / "services").glob("ocr-v*/manifest.json")
     for other in sorted(path.parent.name.removeprefix("ocr-") for path in manifests):
         other_manifest = load_version(ROOT / "services" / f"ocr-{other}").manifest
         if "evaluation" in other_manifest.get("metrics", {}):
             evaluations[other] = other_manifest["metrics"]["evaluation"]
+    # The stage this version warm-started from, when it was once shipped and scored.
+    warm_start = EXPERIMENTS / f"{config['init_from']}-evaluation.json"
+    if config["init_from"] and warm_start.exists():
+        evaluations[f"{config['init_from']} (its warm start)"] = json.loads(warm_start.read_text(encoding="utf-8"))
     lines = [
         f"# Model card: {version}",
         "",
@@ -83,9 +90,11 @@ def render_card(version: str) -> str:
         f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s); AdamW, peak lr "
         f"{config['peak_lr']}, {config['warmup_fraction']:.0%} warm-up then cosine; "
         f"{start_description(config)}.",
-        f"- Data: synthetic lines rendered from Debian fonts (training fonts only), text from jieba's and "
-        f"wordfreq's word lists plus generated numbers, dates, amounts and IDs; data seed {config['data_seed']}, "
-        f"{config['shards']} cached shards. Reproduce: `make train VERSION={version}`.",
+        f"- Data: synthetic lines rendered from {len(recipe.fonts)} Debian font faces (training fonts only; "
+        f"recipe `{recipe_name}`, {recipe.hard_share:.0%} hard lines, {recipe.augmentation.spaced_share:.0%} "
+        f"letter-spaced), text from jieba's and wordfreq's word lists plus generated numbers, dates, amounts and "
+        f"IDs; data seed {config['data_seed']}, {config['shards']} cached shards. "
+        f"Reproduce: `make train VERSION={version}`.",
         "",
         "## Evaluation",
         "Fixed set, never trained on (`make eval VERSION=vN`): 200 lines per category, every other line in a "

@@ -19,21 +19,29 @@ class Augmentation:
     max_size: int = 96
     probability: float = 0.7  # chance of each photometric/geometric effect being considered
     hard: bool = False
+    spaced_share: float = 0.0  # chance of a line drawn with extra space between its characters
 
 
 CLEAN = Augmentation(probability=0.0)
 TRAIN = Augmentation()
 HARD = Augmentation(min_size=20, max_size=30, probability=1.0, hard=True)
+# Teaches that wide letter spacing is not a word space (v2 read widely spaced hanzi as "x y").
+# Without it no extra random number is drawn: the evaluation set and old shards render as before.
+SPACED = Augmentation(spaced_share=0.15)
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
     size = rng.randint(augmentation.min_size, augmentation.max_size)
     face = load_font(font, size)
     left, top, right, bottom = face.getbbox(text)
+    tracking = 0.0
+    if augmentation.spaced_share and rng.random() < augmentation.spaced_share:
+        tracking = size * rng.uniform(0.08, 0.45)
+        right += tracking * (len(text) - 1)
     margin_x = int(size * rng.uniform(0.05, 0.6))
     margin_top = int(size * rng.uniform(0.05, 0.35))
     margin_bottom = int(size * rng.uniform(0.05, 0.35))
-    width = max(right - left, 1) + 2 * margin_x
+    width = int(max(right - left, 1)) + 2 * margin_x
     height = max(bottom - top, 1) + margin_top + margin_bottom
 
     roll = lambda: rng.random() < augmentation.probability  # noqa: E731 - one place for the odds
@@ -41,8 +49,7 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     background = rng.uniform(contrast + 10, 255) if rng.random() < 0.85 else rng.uniform(0, 255 - contrast - 10)
     foreground = background - contrast if background > contrast else background + contrast
     image = Image.new("L", (width, height), int(np.clip(background, 0, 255)))
-    ImageDraw.Draw(image).text((margin_x - left, margin_top - top), text, font=face,
-                               fill=int(np.clip(foreground, 0, 255)))
+    _draw(image, (margin_x - left, margin_top - top), text, face, int(np.clip(foreground, 0, 255)), tracking)
 
     if roll() and rng.random() < 0.3:
         image = _shadow(image, rng)
@@ -60,6 +67,17 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     if augmentation.hard or (roll() and rng.random() < 0.4):
         image = _jpeg(image, quality=rng.randint(25, 75))
     return image
+
+
+def _draw(image: Image.Image, origin: tuple[float, float], text: str, face, fill: int, tracking: float) -> None:
+    draw = ImageDraw.Draw(image)
+    if not tracking:
+        draw.text(origin, text, font=face, fill=fill)
+        return
+    x, y = origin
+    for char in text:  # one glyph at a time: the advance of each plus the extra tracking
+        draw.text((x, y), char, font=face, fill=fill)
+        x += face.getlength(char) + tracking
 
 
 def _shadow(image: Image.Image, rng: random.Random) -> Image.Image:

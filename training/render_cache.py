@@ -11,11 +11,16 @@ from pathlib import Path
 
 from ocr.preprocess import PreprocessOptions
 
-from .dataset import SHARD_SIZE, render_shard, save_shard
+from .dataset import RECIPES, SHARD_SIZE, Recipe, render_shard, save_shard
 from .evalset import evaluation_texts
-from .train_config import load_config
+from .train_config import TrainConfig, load_config
 
-DEFAULT_CACHE = Path(".cache/lines")
+CACHE_ROOT = Path(".cache")
+
+
+def cache_dir_for(config: TrainConfig, root: Path = CACHE_ROOT) -> Path:
+    """Lines drawn by different recipes never share a folder (shards are known by index only)."""
+    return root / ("lines" if config.recipe == "base" else f"lines-{config.recipe}")
 
 
 def shard_seed(data_seed: int, index: int) -> int:
@@ -23,7 +28,7 @@ def shard_seed(data_seed: int, index: int) -> int:
 
 
 def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: PreprocessOptions,
-               shard_size: int = SHARD_SIZE, quiet: bool = False) -> None:
+               shard_size: int = SHARD_SIZE, quiet: bool = False, recipe: Recipe = RECIPES["base"]) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     excluded = frozenset(text for _, text in evaluation_texts())
     for index in range(shards):
@@ -31,7 +36,7 @@ def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: Preprocess
         if path.exists():
             continue
         started = time.monotonic()
-        save_shard(render_shard(shard_seed(data_seed, index), shard_size, options, excluded), path)
+        save_shard(render_shard(shard_seed(data_seed, index), shard_size, options, excluded, recipe), path)
         if not quiet:
             print(f"rendered {path} ({shard_size} lines, {time.monotonic() - started:.1f} s)", flush=True)
 
@@ -39,10 +44,11 @@ def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: Preprocess
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--cache", type=Path, help="default: the config's recipe folder under .cache/")
     args = parser.parse_args()
     config = load_config(args.config)
-    fill_cache(args.cache, config.shards, config.data_seed, config.preprocess)
+    fill_cache(args.cache or cache_dir_for(config), config.shards, config.data_seed, config.preprocess,
+               recipe=RECIPES[config.recipe])
 
 
 if __name__ == "__main__":

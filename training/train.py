@@ -22,9 +22,9 @@ from ocr.crnn import CRNN, CRNNConfig, frame_count, parameter_count
 from ocr.ctc import collapse_path
 from ocr.preprocess import pad_batch
 
-from .dataset import Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
+from .dataset import RECIPES, Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
 from .export import write_version_folder
-from .render_cache import DEFAULT_CACHE, fill_cache
+from .render_cache import cache_dir_for, fill_cache
 from .train_config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,15 +138,16 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
             print(f"conv features from {config.init_features_from}", flush=True)
     print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps", flush=True)
 
+    recipe = RECIPES[config.recipe]
     validation_path = cache_dir / "validation.npz"
     if not validation_path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         save_shard(render_shard(config.data_seed * 100_000 + 99_999, VALIDATION_LINES, config.preprocess,
-                                frozenset()), validation_path)
+                                frozenset(), recipe), validation_path)
     validation = load_shard(validation_path, config.preprocess.height)
     pool = LinePool(cache_dir, config, charset)
     if pool.refresh() == 0:
-        fill_cache(cache_dir, 1, config.data_seed, config.preprocess, quiet=quiet)
+        fill_cache(cache_dir, 1, config.data_seed, config.preprocess, quiet=quiet, recipe=recipe)
         if pool.refresh() == 0:
             raise RuntimeError(f"no trainable lines in {cache_dir}")
 
@@ -196,7 +197,7 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True, help="version name (training/configs/NAME.json) or path")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--cache", type=Path, help="default: the config's recipe folder under .cache/")
     parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the final weights go")
@@ -205,7 +206,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = load_config(args.config)
     out = args.out or ROOT / "services" / f"ocr-{config.version}"
-    artifact = train(config, args.runs / config.version, args.cache, out, weights_dir=args.weights)
+    artifact = train(config, args.runs / config.version, args.cache or cache_dir_for(config), out,
+                     weights_dir=args.weights)
     print(f"exported {artifact}", flush=True)
 
 

@@ -30,6 +30,7 @@ class TrainConfig:
     init_features_from: str | None = None  # conv weights only, e.g. "chars" from pretrain_chars
     frozen_feature_steps: int = 0  # keep the (pre-trained) conv features fixed for this many steps
     export: bool = True  # False for a training stage: its weights only warm-start a later config
+    recipe: str = "base"  # how its lines are drawn: a key of dataset.RECIPES
 
     def to_dict(self) -> dict:
         return asdict(self)

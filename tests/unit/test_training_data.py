@@ -1,5 +1,6 @@
 """Pure pieces of the training pipeline: determinism, exclusion of evaluation texts, batching, schedule."""
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -7,10 +8,11 @@ import pytest
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
 from training.corpus import CATEGORIES, TextSampler
-from training.dataset import bucketed_batches, load_shard, render_shard, save_shard
+from training.dataset import RECIPES, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import EVAL_CATEGORIES, evaluation_texts
 from training.evaluate import score
-from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, missing_font_files
+from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for, missing_font_files
+from training.render import SPACED, TRAIN, Augmentation, render_line
 from training.train import lr_factor
 
 
@@ -25,7 +27,8 @@ def test_text_sampler_is_deterministic_and_inside_the_charset():
 
 
 def test_evaluation_and_training_fonts_never_overlap():
-    assert not {font.path for font in TRAIN_FONTS} & {font.path for font in EVAL_UNSEEN_FONTS}
+    for recipe in RECIPES.values():
+        assert not {font.path for font in recipe.fonts} & {font.path for font in EVAL_UNSEEN_FONTS}
     assert missing_font_files() == []
     # Noto CJK's index 2 is the Simplified Chinese face and covers the level-1 hanzi.
     assert set(default_charset().alphabet[107:]) <= covered_characters(TRAIN_FONTS[0])
@@ -42,6 +45,31 @@ def test_evaluation_texts_are_fixed_and_excluded_from_training_shards(tmp_path):
     loaded = load_shard(path, 32)
     assert loaded.texts == shard.texts
     assert all(np.array_equal(a, b) for a, b in zip(loaded.images, shard.images))
+
+
+def test_every_wide_recipe_hanzi_face_draws_the_level_1_hanzi():
+    hanzi = set(default_charset().alphabet[107:]) - set("》")
+    for font in RECIPES["wide"].fonts:
+        if font.cjk:
+            assert hanzi <= covered_characters(font), font.name
+
+
+def test_letter_spacing_widens_the_ink_of_a_line():
+    text = "国民党。ABC"
+    font = fonts_for(text, TRAIN_FONTS)[0]
+    fixed = Augmentation(min_size=32, max_size=32, probability=0.0)
+
+    def ink_width(augmentation: Augmentation, seed: int) -> int:
+        pixels = np.asarray(render_line(text, font, random.Random(seed), augmentation), dtype=np.int16)
+        columns = np.flatnonzero((abs(pixels - pixels[0, 0]) > 100).any(axis=0))  # either polarity
+        return int(columns[-1] - columns[0])
+
+    plain = [ink_width(fixed, seed) for seed in range(5)]
+    spaced = [ink_width(replace(fixed, spaced_share=1.0), seed) for seed in range(5)]
+    assert len(set(plain)) == 1  # margins move the text, not its width
+    # 6 gaps of at least 0.08 x 32 px each
+    assert all(width >= plain[0] + 6 * 0.08 * 32 - 1 for width in spaced)
+    assert SPACED.spaced_share > 0 and TRAIN.spaced_share == 0  # the base recipe is never spaced
 
 
 def test_bucketed_batches_cover_every_line_once_with_similar_widths():
