@@ -1,8 +1,11 @@
 """What a deployment backend does; everything else in the tool is backend-free."""
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+from ..errors import CanaryError
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,15 @@ class Backend(ABC):
     @abstractmethod
     def health(self, version: str) -> VersionHealth:
         """Probe /healthz and /readyz of the version's service."""
+
+    def wait_until_ready(self, version: str, timeout_s: float, where_to_look: str) -> None:
+        """Poll the version's health until it is ready; CanaryError naming where its logs are if not."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.health(version).ready:
+                return
+            time.sleep(0.2)
+        raise CanaryError(f"{version} did not become ready in {timeout_s} s: {where_to_look}")
 
     @abstractmethod
     def service_url(self, version: str) -> str:

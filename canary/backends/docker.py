@@ -116,13 +116,7 @@ class DockerBackend(Backend):
         self._prepare_run_dir()
         self._declare_version(version)
         self._compose("up", "-d", "--no-deps", f"ocr-{version}")
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.health(version).ready:
-                return
-            time.sleep(0.3)
-        raise CanaryError(f"{version} did not become ready in {READY_TIMEOUT_S} s: docker logs "
-                          f"{self.project}_ocr-{version}_1")
+        self.wait_until_ready(version, READY_TIMEOUT_S, f"docker logs {self.project}_ocr-{version}_1")
 
     def stop_version(self, version: str) -> None:
         container = self.container(f"ocr-{version}")

@@ -78,13 +78,7 @@ class LocalBackend(Backend):
                             "--error-logfile", str(self.run_dir / f"ocr-{version}.log"),
                             "--pid", str(self._pid_file(version)), "ocr.service.wsgi:app"],
                            env=env, cwd=ROOT, check=True, timeout=30)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.health(version).ready:
-                return
-            time.sleep(0.2)
-        raise CanaryError(f"{version} did not become ready in {READY_TIMEOUT_S} s: "
-                          f"see {self.run_dir}/ocr-{version}.log")
+        self.wait_until_ready(version, READY_TIMEOUT_S, f"see {self.run_dir}/ocr-{version}.log")
 
     def stop_version(self, version: str) -> None:
         pid = pid_alive(self._pid_file(version))
