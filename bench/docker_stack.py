@@ -25,15 +25,6 @@ def torch_size_mb() -> float:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
 
 
-def wait_ready(backend, version: str, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if backend.health(version).ready:
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{version} not ready in {timeout_s} s")
-
-
 def memory_mb(container) -> float:
     """Resident memory as `docker stats` counts it (usage minus page cache)."""
     stats = container.stats(stream=False)["memory_stats"]
@@ -60,7 +51,7 @@ def section() -> list[str]:
             container.stop(timeout=12)
             started = time.perf_counter()
             container.start()
-            wait_ready(stack.backend, "v2")
+            stack.backend.wait_until_ready("v2", 90, "docker logs of ocr-v2", poll_s=0.05)
             cold.append((time.perf_counter() - started) * 1000)
     finally:
         stack.backend.stop_all()

@@ -32,13 +32,13 @@ class Backend(ABC):
     def health(self, version: str) -> VersionHealth:
         """Probe /healthz and /readyz of the version's service."""
 
-    def wait_until_ready(self, version: str, timeout_s: float, where_to_look: str) -> None:
+    def wait_until_ready(self, version: str, timeout_s: float, where_to_look: str, poll_s: float = 0.2) -> None:
         """Poll the version's health until it is ready; CanaryError naming where its logs are if not."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.health(version).ready:
                 return
-            time.sleep(0.2)
+            time.sleep(poll_s)
         raise CanaryError(f"{version} did not become ready in {timeout_s} s: {where_to_look}")
 
     @abstractmethod
