@@ -37,3 +37,10 @@ def new_version_folder(services_dir: Path, version: str, source: str = "v2") -> 
     manifest = json.loads((version_dir(source) / "manifest.json").read_text(encoding="utf-8"))
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": version}, indent=2), encoding="utf-8")
     return folder
+
+
+def assert_share(count: int, total: int, expected: float, sds: float = 4.5) -> None:
+    """A random split's count is binomial: allow `sds` standard deviations (4.5: a false alarm about once in
+    150,000 runs), still far tighter than the gap to a neighbouring weight (at 30% of 1000: 30 +- 6.5 points)."""
+    sd = (total * expected * (1 - expected)) ** 0.5
+    assert abs(count - total * expected) <= sds * sd, f"{count} of {total}, expected {expected:.0%} +- {sds} sd"

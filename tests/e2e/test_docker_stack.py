@@ -10,6 +10,7 @@ import requests
 from canary import commands
 from canary.compare import compare, shadow_answers
 from canary.rollout import DEFAULT_CONFIG, RolloutConfig, Runner
+from tests.helpers import assert_share
 from tests.lines import direct_reading
 from tests.stack import LINE_IMAGE, LoopingClient
 
@@ -23,7 +24,7 @@ def test_weight_30_sends_30_percent_of_unpinned_requests_to_the_canary(stack, se
     counts = collections.Counter(session.get(f"{stack.url}/", timeout=10).headers["X-Model-Version"]
                                  for _ in range(1000))
     assert set(counts) == {"v1", "v2"}
-    assert 260 <= counts["v2"] <= 340, counts  # binomial sd ~14.5: about 2.75 sd either side
+    assert_share(counts["v2"], 1000, 0.30)
 
 
 @pytest.mark.parametrize("weight", [0, 100])

@@ -3,6 +3,7 @@ from collections import Counter
 
 import pytest
 
+from tests.helpers import assert_share
 from tests.lines import rendered_line
 
 
@@ -10,7 +11,7 @@ def test_weight_30_sends_30_percent_of_unpinned_requests_to_the_canary(stack, se
     stack.set_weight(30)
     counts = Counter(stack.answered_by(session, 2000))
     assert set(counts) == {"v1", "v2"}
-    assert abs(counts["v2"] / 2000 - 0.30) <= 0.03, counts
+    assert_share(counts["v2"], 2000, 0.30)
 
 
 @pytest.mark.parametrize("weight", [0, 30, 100])
