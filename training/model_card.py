@@ -61,6 +61,7 @@ def render_card(version: str) -> str:
     config = training["config"]
     recipe_name = config.get("recipe", "base")
     recipe = RECIPES[recipe_name]
+    mix = ", ".join(f"{category} {share:.0%}" for category, share in recipe.categories.items())
     evaluations = {}
     manifests = (ROOT / "services").glob("ocr-v*/manifest.json")
     for other in sorted(path.parent.name.removeprefix("ocr-") for path in manifests):
@@ -92,8 +93,8 @@ def render_card(version: str) -> str:
         f"{start_description(config)}.",
         f"- Data: synthetic lines rendered from {len(recipe.fonts)} Debian font faces (training fonts only; "
         f"recipe `{recipe_name}`, {recipe.hard_share:.0%} hard lines, {recipe.augmentation.spaced_share:.0%} "
-        f"letter-spaced), text from jieba's and wordfreq's word lists plus generated numbers, dates, amounts and "
-        f"IDs; data seed {config['data_seed']}, {config['shards']} cached shards. "
+        f"letter-spaced, text mix {mix}), text from jieba's and wordfreq's word lists plus generated numbers, "
+        f"dates, amounts and IDs; data seed {config['data_seed']}, {config['shards']} cached shards. "
         f"Reproduce: `make train VERSION={version}`.",
         "",
         "## Evaluation",

@@ -19,8 +19,8 @@ CACHE_ROOT = Path(".cache")
 
 
 def cache_dir_for(config: TrainConfig, root: Path = CACHE_ROOT) -> Path:
-    """Lines drawn by different recipes never share a folder (shards are known by index only)."""
-    return root / ("lines" if config.recipe == "base" else f"lines-{config.recipe}")
+    """Lines drawn by different recipes or seeds never share a folder (shards are known by index only)."""
+    return root / f"lines-{config.recipe}-{config.data_seed}"
 
 
 def shard_seed(data_seed: int, index: int) -> int:
@@ -44,7 +44,7 @@ def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: Preprocess
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
-    parser.add_argument("--cache", type=Path, help="default: the config's recipe folder under .cache/")
+    parser.add_argument("--cache", type=Path, help="default: .cache/lines-RECIPE-DATASEED")
     args = parser.parse_args()
     config = load_config(args.config)
     fill_cache(args.cache or cache_dir_for(config), config.shards, config.data_seed, config.preprocess,

@@ -197,7 +197,7 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True, help="version name (training/configs/NAME.json) or path")
-    parser.add_argument("--cache", type=Path, help="default: the config's recipe folder under .cache/")
+    parser.add_argument("--cache", type=Path, help="default: .cache/lines-RECIPE-DATASEED")
     parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the final weights go")

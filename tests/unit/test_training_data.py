@@ -8,12 +8,14 @@ import pytest
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
 from training.corpus import CATEGORIES, TextSampler
-from training.dataset import RECIPES, bucketed_batches, load_shard, render_shard, save_shard
+from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import EVAL_CATEGORIES, evaluation_texts
 from training.evaluate import score
 from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for, missing_font_files
 from training.render import SPACED, TRAIN, Augmentation, render_line
+from training.render_cache import cache_dir_for
 from training.train import lr_factor
+from training.train_config import load_config
 
 
 def test_text_sampler_is_deterministic_and_inside_the_charset():
@@ -45,6 +47,23 @@ def test_evaluation_texts_are_fixed_and_excluded_from_training_shards(tmp_path):
     loaded = load_shard(path, 32)
     assert loaded.texts == shard.texts
     assert all(np.array_equal(a, b) for a, b in zip(loaded.images, shard.images))
+
+
+def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_path):
+    config = load_config("v2")
+    folders = {cache_dir_for(replace(config, recipe=recipe, data_seed=seed), tmp_path)
+               for recipe in RECIPES for seed in (1000, 2000)}
+    assert len(folders) == 2 * len(RECIPES)
+
+
+def test_a_recipe_draws_text_from_its_own_mix_of_categories():
+    def hanzi_lines(categories):
+        recipe = Recipe(TRAIN_FONTS, 0.0, TRAIN, categories)
+        shard = render_shard(seed=12, count=20, options=PreprocessOptions(), excluded_texts=frozenset(),
+                             recipe=recipe)
+        return sum(any("\u4e00" <= character <= "\u9fff" for character in text) for text in shard.texts)
+
+    assert (hanzi_lines({"zh": 1.0}), hanzi_lines({"en": 0.5, "num": 0.5})) == (20, 0)
 
 
 def test_every_wide_recipe_hanzi_face_draws_the_level_1_hanzi():
