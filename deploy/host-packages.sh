@@ -7,6 +7,7 @@ packages=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
   fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
   fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
+  fonts-sil-andika fonts-cabin fonts-cantarell fonts-comic-neue fonts-lato fonts-open-sans fonts-quicksand
   nginx libnginx-mod-http-js
   chromium chromium-driver
   nodejs curl

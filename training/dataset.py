@@ -16,7 +16,7 @@ from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
 from .corpus import TextSampler
-from .fonts import TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
+from .fonts import HUMANIST_LATIN_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
 from .render import HARD, SPACED, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
@@ -40,7 +40,7 @@ class Recipe:
 RECIPES = {
     "base": Recipe(TRAIN_FONTS, 0.12, TRAIN),
     "wide": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS, 0.15, SPACED),
-    "wide-hard": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS, 0.3, SPACED, LATIN_HEAVY),
+    "broad": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SPACED, LATIN_HEAVY),
 }
 
 

@@ -72,6 +72,26 @@ WIDE_EXTRA_FONTS = (
         "schola-italic", "bonum-regular", "heros-regular", "heros-italic", "adventor-regular", "cursor-regular")),
 )
 
+# Humanist and rounded Latin faces (the "broad" recipe): straight-stemmed 9s, single-storey forms and
+# handwriting-like strokes that no face above has; v2 stage 3 read such a 9 as q. Not M+ (its kanji are
+# Japanese letterforms) nor Humor Sans (draws lowercase as capitals: label noise).
+HUMANIST_LATIN_FONTS = tuple(FontSpec(path) for path in (
+    "/usr/share/fonts/truetype/andika/Andika-Regular.ttf",
+    "/usr/share/fonts/truetype/andika/Andika-Italic.ttf",
+    "/usr/share/fonts/opentype/cabin/Cabin-Regular.otf",
+    "/usr/share/fonts/opentype/cabin/Cabin-Italic.otf",
+    "/usr/share/fonts/opentype/cantarell/Cantarell-Regular.otf",
+    "/usr/share/fonts/opentype/cantarell/Cantarell-Bold.otf",
+    "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+    "/usr/share/fonts/opentype/comic-neue/ComicNeue-Bold.otf",
+    "/usr/share/fonts/truetype/lato/Lato-Regular.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Italic.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Italic.ttf",
+    "/usr/share/fonts/truetype/quicksand/Quicksand-Regular.ttf",
+    "/usr/share/fonts/truetype/quicksand/Quicksand-Bold.ttf",
+))
+
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
     FontSpec("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", cjk=True),
@@ -99,5 +119,6 @@ def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font.path, size, index=font.index)
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = TRAIN_FONTS + WIDE_EXTRA_FONTS + EVAL_UNSEEN_FONTS) -> list[str]:
+def missing_font_files(fonts: tuple[FontSpec, ...] = (TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS
+                                                       + EVAL_UNSEEN_FONTS)) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]
