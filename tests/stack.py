@@ -24,9 +24,18 @@ LINE_IMAGE = rendered_line("2026-11-24")
 BASELINE = RoutingState(stable="v1", canary="v2", canary_weight=0, deployed=("v1", "v2"))
 
 
+def ephemeral_port_floor() -> int:
+    with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as handle:
+        return int(handle.read().split()[0])
+
+
 def free_port_block(size: int = 10) -> int:
-    """A base port whose base+1..base+size are all free on loopback."""
-    for base in range(31000 + (os.getpid() % 200) * 20, 60000, 20):
+    """A base port whose base+1..base+size are all free on loopback, below the ephemeral range: versions
+    deployed later in a test bind there, and a port the kernel hands out meanwhile (free_port, a client's
+    outgoing connection) would otherwise take one of them (CI: "v4 did not become ready", port in use)."""
+    bases = list(range(ephemeral_port_floor() - 4000, ephemeral_port_floor() - size - 1, 20))
+    start = os.getpid() % len(bases)  # parallel test runs start at different blocks
+    for base in bases[start:] + bases[:start]:
         sockets = []
         try:
             for offset in range(1, size + 1):
