@@ -33,7 +33,8 @@ def free_port_block(size: int = 10) -> int:
     """A base port whose base+1..base+size are all free on loopback, below the ephemeral range: versions
     deployed later in a test bind there, and a port the kernel hands out meanwhile (free_port, a client's
     outgoing connection) would otherwise take one of them (CI: "v4 did not become ready", port in use)."""
-    bases = list(range(ephemeral_port_floor() - 4000, ephemeral_port_floor() - size - 1, 20))
+    floor = ephemeral_port_floor()
+    bases = list(range(floor - 4000, floor - size - 1, 20))
     start = os.getpid() % len(bases)  # parallel test runs start at different blocks
     for base in bases[start:] + bases[:start]:
         sockets = []

@@ -24,7 +24,7 @@ from ocr.preprocess import pad_batch
 
 from .dataset import RECIPES, Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
 from .export import write_version_folder
-from .render_cache import cache_dir_for, fill_cache
+from .render_cache import cache_dir_for, fill_cache, shard_seed
 from .train_config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
     validation_path = cache_dir / "validation.npz"
     if not validation_path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        save_shard(render_shard(config.data_seed * 100_000 + 99_999, VALIDATION_LINES, config.preprocess,
+        save_shard(render_shard(shard_seed(config.data_seed, 99_999), VALIDATION_LINES, config.preprocess,
                                 frozenset(), recipe), validation_path)
     validation = load_shard(validation_path, config.preprocess.height)
     pool = LinePool(cache_dir, config, charset)
