@@ -20,6 +20,7 @@ class Augmentation:
     probability: float = 0.7  # chance of each photometric/geometric effect being considered
     hard: bool = False
     spaced_share: float = 0.0  # chance of a line drawn with extra space between its characters
+    slant_share: float = 0.0  # chance of a line sheared like an italic (or leaning back a little)
 
 
 CLEAN = Augmentation(probability=0.0)
@@ -28,6 +29,9 @@ HARD = Augmentation(min_size=20, max_size=30, probability=1.0, hard=True)
 # Teaches that wide letter spacing is not a word space (v2 read widely spaced hanzi as "x y").
 # Without it no extra random number is drawn: the evaluation set and old shards render as before.
 SPACED = Augmentation(spaced_share=0.15)
+# Slanted lines: an upright straight-stemmed 9 sheared forward looks like a Kai-style 9, which v2 stage 4
+# read as q. Like spacing, no random number is drawn when the share is 0, so older recipes render as before.
+SLANTED = Augmentation(spaced_share=0.15, slant_share=0.3)
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
@@ -50,6 +54,8 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     foreground = background - contrast if background > contrast else background + contrast
     image = Image.new("L", (width, height), int(np.clip(background, 0, 255)))
     _draw(image, (margin_x - left, margin_top - top), text, face, int(np.clip(foreground, 0, 255)), tracking)
+    if augmentation.slant_share and rng.random() < augmentation.slant_share:
+        image = _shear(image, rng.uniform(-0.12, 0.35), int(background))
 
     if roll() and rng.random() < 0.3:
         image = _shadow(image, rng)
@@ -78,6 +84,16 @@ def _draw(image: Image.Image, origin: tuple[float, float], text: str, face, fill
     for char in text:  # one glyph at a time: the advance of each plus the extra tracking
         draw.text((x, y), char, font=face, fill=fill)
         x += face.getlength(char) + tracking
+
+
+def _shear(image: Image.Image, slant: float, fill: int) -> Image.Image:
+    """Lean the glyphs by ``slant`` (horizontal shift per pixel of height; positive leans right), widening
+    the canvas so no ink is cut off."""
+    width, height = image.size
+    shift = abs(slant) * height
+    offset = shift if slant > 0 else 0.0  # the affine map takes output to input coordinates
+    return image.transform((int(width + shift), height), Image.AFFINE, (1, slant, -offset, 0, 1, 0),
+                           resample=Image.BILINEAR, fillcolor=fill)
 
 
 def _shadow(image: Image.Image, rng: random.Random) -> Image.Image:

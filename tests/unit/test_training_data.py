@@ -12,7 +12,7 @@ from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, rend
 from training.evalset import EVAL_CATEGORIES, evaluation_texts
 from training.evaluate import score
 from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for, missing_font_files
-from training.render import SPACED, TRAIN, Augmentation, render_line
+from training.render import SLANTED, SPACED, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for
 from training.train import lr_factor
 from training.train_config import load_config
@@ -89,6 +89,29 @@ def test_letter_spacing_widens_the_ink_of_a_line():
     # 6 gaps of at least 0.08 x 32 px each
     assert all(width >= plain[0] + 6 * 0.08 * 32 - 1 for width in spaced)
     assert SPACED.spaced_share > 0 and TRAIN.spaced_share == 0  # the base recipe is never spaced
+
+
+def test_shearing_leans_upright_strokes_by_the_slant_and_keeps_all_ink():
+    font = fonts_for("IHI", TRAIN_FONTS)[0]
+    upright = render_line("IHI", font, random.Random(3), Augmentation(min_size=48, max_size=48, probability=0.0))
+
+    def slope_and_ink(image) -> tuple[float, int]:
+        """How far the ink's mean column moves per row down the line, and how much ink there is."""
+        pixels = np.asarray(image, dtype=np.int16)
+        ink = abs(pixels - pixels[0, 0]) > 100
+        assert not ink[:, [0, -1]].any()  # a stroke at the edge would be cut off
+        rows = [row for row in range(ink.shape[0]) if ink[row].any()]
+        centres = [np.flatnonzero(ink[row]).mean() for row in rows]
+        return float(np.polyfit(rows, centres, 1)[0]), int(ink.sum())
+
+    slope, ink = slope_and_ink(upright)
+    assert abs(slope) < 0.02
+    for slant in (0.3, -0.1):
+        sheared = _shear(upright, slant, fill=int(np.asarray(upright)[0, 0]))
+        sheared_slope, sheared_ink = slope_and_ink(sheared)
+        assert sheared_slope == pytest.approx(-slant, abs=0.03)  # the top leans right for a positive slant
+        assert sheared_ink == pytest.approx(ink, rel=0.2)  # no stroke lost (resampling blurs edges)
+    assert SLANTED.slant_share > 0 and SPACED.slant_share == 0 == TRAIN.slant_share  # old recipes unchanged
 
 
 def test_bucketed_batches_cover_every_line_once_with_similar_widths():
