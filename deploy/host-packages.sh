@@ -8,6 +8,7 @@ packages=(
   fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
   fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
   fonts-sil-andika fonts-cabin fonts-cantarell fonts-comic-neue fonts-lato fonts-open-sans fonts-quicksand
+  fonts-inconsolata fonts-comfortaa fonts-league-spartan fonts-fantasque-sans fonts-firacode fonts-jetbrains-mono
   nginx libnginx-mod-http-js
   chromium chromium-driver
   nodejs curl

@@ -16,7 +16,7 @@ from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
 from .corpus import TextSampler
-from .fonts import HUMANIST_LATIN_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
+from .fonts import HUMANIST_LATIN_FONTS, STRAIGHT_NINE_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
 from .render import HARD, SLANTED, SPACED, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
@@ -44,6 +44,7 @@ RECIPES = {
     "wide": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS, 0.15, SPACED),
     "broad": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SPACED, LATIN_HEAVY),
     "slanted": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SLANTED, EVEN),
+    "figures": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED, EVEN),
 }
 
 
