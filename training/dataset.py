@@ -15,7 +15,7 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
-from .corpus import TextSampler
+from .corpus import CODES, TextSampler
 from .fonts import HUMANIST_LATIN_FONTS, STRAIGHT_NINE_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
 from .render import HARD, SLANTED, SPACED, TRAIN, Augmentation, render_line
 
@@ -25,6 +25,7 @@ BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
 LATIN_HEAVY = {"zh": 0.25, "en": 0.25, "num": 0.2, "mixed": 0.3}
 # v2 stage 4 missed num lines most (89%): a quarter of each.
 EVEN = {"zh": 0.25, "en": 0.25, "num": 0.25, "mixed": 0.25}
+WITH_CODES = {"zh": 0.2, "en": 0.22, "num": 0.2, "mixed": 0.2, CODES: 0.18}
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ RECIPES = {
     "broad": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SPACED, LATIN_HEAVY),
     "slanted": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SLANTED, EVEN),
     "figures": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED, EVEN),
+    "codes": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED,
+                    WITH_CODES),
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
-from training.corpus import CATEGORIES, TextSampler
+from training.corpus import CATEGORIES, CODES, TextSampler
 from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import EVAL_CATEGORIES, evaluation_texts
 from training.evaluate import score
@@ -24,8 +24,15 @@ def test_text_sampler_is_deterministic_and_inside_the_charset():
     assert first == second
     sampler = TextSampler(random.Random(1))
     charset = default_charset()
-    texts = [sampler.sample(category) for category in CATEGORIES for _ in range(50)]
+    texts = [sampler.sample(category) for category in (*CATEGORIES, CODES) for _ in range(50)]
     assert all(charset.covers(text) and text.strip() for text in texts)
+
+
+def test_codes_draw_rare_letters_as_often_as_common_ones():
+    sampler = TextSampler(random.Random(2))
+    letters = "".join(sampler.sample(CODES) for _ in range(3000)).lower()
+    counts = {letter: letters.count(letter) for letter in "qzxjeta"}
+    assert min(counts.values()) > 0.6 * max(counts.values())  # word text gives q about 1/100 of e
 
 
 def test_evaluation_and_training_fonts_never_overlap():
