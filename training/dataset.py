@@ -17,7 +17,7 @@ from ocr.preprocess import PreprocessOptions, preprocess
 
 from .corpus import CODES, TextSampler
 from .fonts import HUMANIST_LATIN_FONTS, STRAIGHT_NINE_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
-from .render import HARD, SLANTED, SPACED, TRAIN, Augmentation, render_line
+from .render import HARD, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
 BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
@@ -48,6 +48,8 @@ RECIPES = {
     "figures": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED, EVEN),
     "codes": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED,
                     WITH_CODES),
+    "stem_nines": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, STEM_NINES,
+                         WITH_CODES),
 }
 
 

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
@@ -12,7 +13,7 @@ from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, rend
 from training.evalset import EVAL_CATEGORIES, evaluation_texts
 from training.evaluate import score
 from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for, missing_font_files
-from training.render import SLANTED, SPACED, TRAIN, Augmentation, _shear, render_line
+from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for
 from training.train import lr_factor
 from training.train_config import load_config
@@ -119,6 +120,39 @@ def test_shearing_leans_upright_strokes_by_the_slant_and_keeps_all_ink():
         assert sheared_slope == pytest.approx(-slant, abs=0.03)  # the top leans right for a positive slant
         assert sheared_ink == pytest.approx(ink, rel=0.2)  # no stroke lost (resampling blurs edges)
     assert SLANTED.slant_share > 0 and SPACED.slant_share == 0 == TRAIN.slant_share  # old recipes unchanged
+
+
+def test_stem_nines_draw_the_q_shape_sitting_on_the_baseline_at_digit_height():
+    font = fonts_for("19q", TRAIN_FONTS)[0]
+    size = Augmentation(min_size=48, max_size=48, probability=0.0)
+
+    def ink(text: str, stem_nine_share: float) -> np.ndarray:
+        pixels = np.asarray(render_line(text, font, random.Random(5), replace(size, stem_nine_share=stem_nine_share)))
+        return abs(pixels.astype(np.int16) - pixels[0, 0]) > 100
+
+    def rows(mask: np.ndarray) -> tuple[int, int]:
+        filled = np.flatnonzero(mask.any(axis=1))
+        return int(filled[0]), int(filled[-1])
+
+    def shape(mask: np.ndarray) -> np.ndarray:
+        """The ink cropped to its box and scaled to 24x24, so shapes compare whatever their size."""
+        top, bottom = rows(mask)
+        columns = np.flatnonzero(mask.any(axis=0))
+        crop = mask[top:bottom + 1, columns[0]:columns[-1] + 1]
+        return np.asarray(Image.fromarray(crop.astype(np.uint8) * 255).resize((24, 24))) > 127
+
+    def overlap(a: np.ndarray, b: np.ndarray) -> float:
+        return (a & b).sum() / (a | b).sum()
+
+    one_nine = ink("19", 1.0)
+    one_column_end = np.flatnonzero(one_nine.any(axis=0))[0] + 1
+    while one_nine[:, one_column_end].any():  # the 1 ends where a blank column begins
+        one_column_end += 1
+    one, stem_nine = one_nine[:, :one_column_end], one_nine[:, one_column_end:]
+    assert abs(rows(stem_nine)[0] - rows(one)[0]) <= 2 and abs(rows(stem_nine)[1] - rows(one)[1]) <= 2
+    q, plain_nine = ink("q", 0.0), ink("9", 0.0)
+    assert overlap(shape(stem_nine), shape(q)) > 0.8 > overlap(shape(plain_nine), shape(q))
+    assert STEM_NINES.stem_nine_share > 0 == SLANTED.stem_nine_share
 
 
 def test_bucketed_batches_cover_every_line_once_with_similar_widths():
