@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
-  fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea
+  fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea fonts-freefont-ttf
   fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
   fonts-sil-andika fonts-cabin fonts-cantarell fonts-comic-neue fonts-lato fonts-open-sans fonts-quicksand
   fonts-inconsolata fonts-comfortaa fonts-league-spartan fonts-fantasque-sans fonts-firacode fonts-jetbrains-mono

@@ -15,12 +15,14 @@ from PIL import Image
 from ocr.charset import default_charset
 
 from .corpus import CATEGORIES, TextSampler
-from .fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, fonts_for
+from .fonts import EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, fonts_for
 from .render import HARD, TRAIN, render_line
 
 EVAL_SEED = 20261124
 EVAL_CATEGORIES = CATEGORIES + ("hard",)
 LINES_PER_CATEGORY = 200
+BLIND_CATEGORIES = ("en", "num")
+BLIND_LINES_PER_CATEGORY = 100
 
 
 @dataclass(frozen=True)
@@ -61,4 +63,22 @@ def build_evaluation_set(lines_per_category: int = LINES_PER_CATEGORY) -> list[E
         font = rng.choice(fonts)
         image = render_line(text, font, rng, HARD if category == "hard" else TRAIN)
         items.append(EvalItem(category, text, font.name, seen, image))
+    return items
+
+
+def build_blind_set(lines_per_category: int = BLIND_LINES_PER_CATEGORY) -> list[EvalItem]:
+    """Latin lines in the blind faces (EVAL_BLIND_FONTS), scored apart from the main set's groups."""
+    rng = random.Random(EVAL_SEED + 2)
+    sampler = TextSampler(rng)
+    charset = default_charset()
+    items = []
+    for category in BLIND_CATEGORIES:
+        produced = 0
+        while produced < lines_per_category:
+            text = sampler.sample(category)
+            fonts = fonts_for(text, EVAL_BLIND_FONTS) if text.strip() and charset.covers(text) else ()
+            if fonts:
+                font = rng.choice(fonts)
+                items.append(EvalItem(category, text, font.name, False, render_line(text, font, rng, TRAIN)))
+                produced += 1
     return items

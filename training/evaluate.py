@@ -17,9 +17,11 @@ from ocr.charset import normalize_for_scoring
 from ocr.manifest import load_version, write_manifest
 from ocr.runtime import Recognizer
 
-from .evalset import EVAL_CATEGORIES, LINES_PER_CATEGORY, EvalItem, build_evaluation_set
+from .evalset import EVAL_CATEGORIES, LINES_PER_CATEGORY, EvalItem, build_blind_set, build_evaluation_set
 
 ROOT = Path(__file__).resolve().parent.parent
+# blind_font is its own set of lines (evalset.build_blind_set), not part of overall.
+REPORT_GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall", "blind_font")
 
 
 def score(pairs: list[tuple[str, str]]) -> dict:
@@ -58,7 +60,7 @@ def evaluate(recognizer: Recognizer, items: list[EvalItem], batch_size: int = 1)
 def format_report(version: str, report: dict) -> str:
     rows = [f"{version}: evaluation ({report['overall']['lines']} lines, {report['seconds']} s)",
             f"{'group':<12} {'lines':>6} {'line acc':>9} {'char acc':>9}"]
-    for name in (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall"):
+    for name in REPORT_GROUPS:
         if name in report:
             entry = report[name]
             rows.append(f"{name:<12} {entry['lines']:>6} {entry['line_accuracy']:>9.2%} {entry['char_accuracy']:>9.2%}")
@@ -76,6 +78,7 @@ def main() -> None:
     directory = args.dir or ROOT / "services" / f"ocr-{args.version}"
     recognizer = Recognizer.from_directory(directory)
     report = evaluate(recognizer, build_evaluation_set(args.lines_per_category))
+    report["blind_font"] = evaluate(recognizer, build_blind_set())["overall"]
     print(format_report(args.version, report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -10,9 +10,10 @@ from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
 from training.corpus import CATEGORIES, CODES, TextSampler
 from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, render_shard, save_shard
-from training.evalset import EVAL_CATEGORIES, evaluation_texts
+from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set, evaluation_texts
 from training.evaluate import score
-from training.fonts import EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for, missing_font_files
+from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for,
+                            missing_font_files)
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for
 from training.train import lr_factor
@@ -38,7 +39,7 @@ def test_codes_draw_rare_letters_as_often_as_common_ones():
 
 def test_evaluation_and_training_fonts_never_overlap():
     for recipe in RECIPES.values():
-        assert not {font.path for font in recipe.fonts} & {font.path for font in EVAL_UNSEEN_FONTS}
+        assert not {font.path for font in recipe.fonts} & {font.path for font in EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS}
     assert missing_font_files() == []
     # Noto CJK's index 2 is the Simplified Chinese face and covers the level-1 hanzi.
     assert set(default_charset().alphabet[107:]) <= covered_characters(TRAIN_FONTS[0])
@@ -55,6 +56,15 @@ def test_evaluation_texts_are_fixed_and_excluded_from_training_shards(tmp_path):
     loaded = load_shard(path, 32)
     assert loaded.texts == shard.texts
     assert all(np.array_equal(a, b) for a, b in zip(loaded.images, shard.images))
+
+
+def test_the_blind_set_is_fixed_latin_and_drawn_only_in_the_blind_faces():
+    items, again = build_blind_set(6), build_blind_set(6)
+    assert [item.category for item in items] == [c for c in BLIND_CATEGORIES for _ in range(6)]
+    assert [item.text for item in items] == [item.text for item in again]
+    assert all(np.array_equal(np.asarray(a.image), np.asarray(b.image)) for a, b in zip(items, again))
+    assert {item.font for item in items} <= {font.name for font in EVAL_BLIND_FONTS}
+    assert not {item.text for item in items} & {text for _, text in evaluation_texts()}
 
 
 def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_path):
