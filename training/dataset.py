@@ -16,7 +16,7 @@ from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
 from .corpus import CODES, TextSampler
-from .fonts import HUMANIST_LATIN_FONTS, STRAIGHT_NINE_FONTS, TRAIN_FONTS, WIDE_EXTRA_FONTS, FontSpec, fonts_for
+from .fonts import BROAD_FONTS, FIGURE_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import HARD, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
@@ -42,14 +42,12 @@ class Recipe:
 # A config names its recipe; each recipe and data seed has its own cache folder (render_cache.cache_dir_for).
 RECIPES = {
     "base": Recipe(TRAIN_FONTS, 0.12, TRAIN),
-    "wide": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS, 0.15, SPACED),
-    "broad": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SPACED, LATIN_HEAVY),
-    "slanted": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS, 0.3, SLANTED, EVEN),
-    "figures": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED, EVEN),
-    "codes": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, SLANTED,
-                    WITH_CODES),
-    "stem_nines": Recipe(TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS + STRAIGHT_NINE_FONTS, 0.3, STEM_NINES,
-                         WITH_CODES),
+    "wide": Recipe(WIDE_FONTS, 0.15, SPACED),
+    "broad": Recipe(BROAD_FONTS, 0.3, SPACED, LATIN_HEAVY),
+    "slanted": Recipe(BROAD_FONTS, 0.3, SLANTED, EVEN),
+    "figures": Recipe(FIGURE_FONTS, 0.3, SLANTED, EVEN),
+    "codes": Recipe(FIGURE_FONTS, 0.3, SLANTED, WITH_CODES),
+    "stem_nines": Recipe(FIGURE_FONTS, 0.3, STEM_NINES, WITH_CODES),
 }
 
 

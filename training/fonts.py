@@ -105,6 +105,10 @@ STRAIGHT_NINE_FONTS = tuple(FontSpec(path) for path in (
     "/usr/share/fonts/truetype/firacode/FiraCode-Regular.ttf",
     "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Regular.ttf",
 ))
+# The font pools the render recipes grew through (dataset.RECIPES).
+WIDE_FONTS = TRAIN_FONTS + WIDE_EXTRA_FONTS
+BROAD_FONTS = WIDE_FONTS + HUMANIST_LATIN_FONTS
+FIGURE_FONTS = BROAD_FONTS + STRAIGHT_NINE_FONTS
 
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
@@ -138,7 +142,5 @@ def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font.path, size, index=font.index)
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = (TRAIN_FONTS + WIDE_EXTRA_FONTS + HUMANIST_LATIN_FONTS
-                                                       + STRAIGHT_NINE_FONTS + EVAL_UNSEEN_FONTS
-                                                       + EVAL_BLIND_FONTS)) -> list[str]:
+def missing_font_files(fonts: tuple[FontSpec, ...] = FIGURE_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]

@@ -9,11 +9,11 @@ from ocr.manifest import load_version
 
 from .dataset import RECIPES
 from .evaluate import REPORT_GROUPS
+from .train_config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "training" / "experiments"
 BINARIZE_EXPERIMENT = EXPERIMENTS / "binarize.json"
-CONFIGS = ROOT / "training" / "configs"
 # Recipes designed after reading v2's misreads on LXGW WenKai (an evaluation-only face): a model trained on
 # any of them has an unseen-font figure that is no longer blind, and its card says so.
 ERROR_DRIVEN_RECIPES = ("slanted", "figures", "codes", "stem_nines")
@@ -32,10 +32,11 @@ def start_description(config: dict) -> str:
 
 def lineage_recipes(config: dict) -> list[str]:
     """The recipes of this config and of every stage it warm-started from, newest first."""
-    recipes = [config.get("recipe", "base")]
-    while config["init_from"]:
-        config = json.loads((CONFIGS / f"{config['init_from']}.json").read_text(encoding="utf-8"))
-        recipes.append(config.get("recipe", "base"))
+    recipes, stage = [config.get("recipe", "base")], config["init_from"]
+    while stage:
+        stage_config = load_config(stage)
+        recipes.append(stage_config.recipe)
+        stage = stage_config.init_from
     return recipes
 
 

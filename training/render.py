@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -99,12 +100,18 @@ def _draw(image: Image.Image, origin: tuple[float, float], text: str, face, fill
 
 def _draw_stem_nine(image: Image.Image, origin: tuple[float, float], face, fill: int) -> None:
     """Draw the face's q stretched into the ink box of its 9: same bowl and stem, but on the baseline."""
+    offset, mask = _stem_nine_mask(face)
+    image.paste(fill, (int(origin[0] + offset[0]), int(origin[1] + offset[1])), mask)
+
+
+@lru_cache(maxsize=256)  # faces come cached from load_font, so one mask per face and size
+def _stem_nine_mask(face) -> tuple[tuple[int, int], Image.Image]:
+    """Where the 9's ink box starts from the glyph origin, and the face's q ink scaled to fill that box."""
     left, top, right, bottom = face.getbbox("9")
     q_left, q_top, q_right, q_bottom = face.getbbox("q")
     q_ink = Image.new("L", (max(q_right - q_left, 1), max(q_bottom - q_top, 1)), 0)
     ImageDraw.Draw(q_ink).text((-q_left, -q_top), "q", font=face, fill=255)
-    mask = q_ink.resize((max(right - left, 1), max(bottom - top, 1)), Image.BILINEAR)
-    image.paste(fill, (int(origin[0] + left), int(origin[1] + top)), mask)
+    return (left, top), q_ink.resize((max(right - left, 1), max(bottom - top, 1)), Image.BILINEAR)
 
 
 def _shear(image: Image.Image, slant: float, fill: int) -> Image.Image:

@@ -101,5 +101,6 @@ def _index_of(alphabet: str) -> dict[str, int]:
     return {char: position + 1 for position, char in enumerate(alphabet)}
 
 
+@lru_cache(maxsize=1)  # immutable, and asked for once per sampled training or evaluation text
 def default_charset() -> Charset:
     return Charset(ASCII_PRINTABLE + CHINESE_PUNCTUATION + gb2312_level1_hanzi())
