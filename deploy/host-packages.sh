@@ -9,6 +9,11 @@ packages=(
   fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
   fonts-sil-andika fonts-cabin fonts-cantarell fonts-comic-neue fonts-lato fonts-open-sans fonts-quicksand
   fonts-inconsolata fonts-comfortaa fonts-league-spartan fonts-fantasque-sans fonts-firacode fonts-jetbrains-mono
+  fonts-noto-cjk-extra fonts-roboto-unhinted fonts-croscore fonts-noto-core fonts-inter fonts-go fonts-ebgaramond
+  fonts-linuxlibertine fonts-hack fonts-ocr-b fonts-opendin fonts-courier-prime fonts-karla fonts-national-park
+  fonts-roadgeek fonts-routed-gothic fonts-oldstandard fonts-play fonts-dosis fonts-manrope fonts-sora
+  fonts-sil-charis fonts-junction
+  fonts-smiley-sans fonts-droid-fallback fonts-sil-gentium fonts-clear-sans fonts-mononoki
   nginx libnginx-mod-http-js
   chromium chromium-driver
   nodejs curl

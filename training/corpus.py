@@ -17,6 +17,8 @@ CATEGORIES = ("en", "num", "zh", "mixed")  # the evaluation set's categories (it
 # Training only: letters drawn uniformly. Word lists give q, z, x, j about 0.1-0.2% of the letters, and v2
 # stage 6 read q as a even in training faces ("quick" -> "auick"), and a q-like 9 as q.
 CODES = "codes"
+# Training only (the "photo" recipe): real text and the strings people photograph and screenshot.
+PROSE, SOURCE, TECH, ZH_TEXT = "prose", "source", "tech", "zh_text"
 _ZH_PUNCTUATION = "，。、；：？！"
 _EN_PUNCTUATION = ",.;:?!"
 
@@ -125,6 +127,70 @@ class TextSampler:
         groups = ["".join(rng.choices(alphabet, k=rng.randint(2, 6))) for _ in range(rng.randint(1, 3))]
         return rng.choice(["-", " ", "", "/", "."]).join(groups)
 
+    # --- Real text: documentation prose and Python source, sometimes only part of a line ---------
+    def _window(self, line: str) -> str:
+        """A detector cuts long lines at wide gaps: sometimes keep only a run of words."""
+        words = line.split(" ")
+        if len(words) > 3 and self.rng.random() < 0.35:
+            start = self.rng.randrange(len(words) - 1)
+            line = " ".join(words[start:start + self.rng.randint(1, 6)])
+        return line
+
+    def _prose(self) -> str:
+        from .text_sources import documentation_lines
+
+        return self._window(self.rng.choice(documentation_lines()))
+
+    def _source(self) -> str:
+        from .text_sources import python_source_lines
+
+        return self._window(self.rng.choice(python_source_lines()))
+
+    # --- Technical strings: paths, flags, URLs, versions, format specs, identifiers ------------------
+    def _identifier(self) -> str:
+        words = [self._english_word().lower() for _ in range(self.rng.randint(1, 3))]
+        style = self.rng.randrange(4)
+        if style == 0:
+            return "_".join(words)
+        if style == 1:
+            return words[0] + "".join(word.capitalize() for word in words[1:])
+        if style == 2:
+            return "".join(word.capitalize() for word in words)
+        return "-".join(words)
+
+    def _tech(self) -> str:
+        rng = self.rng
+        kind = rng.randrange(10)
+        if kind == 0:
+            return "/" + "/".join(self._identifier() for _ in range(rng.randint(1, 4))) + \
+                rng.choice(["", ".py", ".json", ".log", ".conf", "/", ".tar.gz", ".txt"])
+        if kind == 1:
+            flags = [rng.choice(["-", "--"]) + self._identifier() for _ in range(rng.randint(1, 3))]
+            return rng.choice(["", "$ ", "# "]) + self._identifier() + " " + " ".join(flags)
+        if kind == 2:
+            host = ".".join(self._english_word().lower() for _ in range(rng.randint(1, 2)))
+            return f"{rng.choice(['https://', 'http://', 'www.', ''])}{host}.{rng.choice(['com', 'org', 'cn', 'io'])}" \
+                f"{rng.choice(['', '/', '/' + self._identifier(), '?id=' + str(rng.randint(1, 9999))])}"
+        if kind == 3:
+            return f"{self._identifier()}@{self._english_word().lower()}.{rng.choice(['com', 'cn', 'net'])}"
+        if kind == 4:
+            return f"v{rng.randint(0, 12)}.{rng.randint(0, 40)}.{rng.randint(0, 99)}" + \
+                rng.choice(["", "-beta", "-rc1", f" ({rng.randint(2015, 2030)}-{rng.randint(1, 12):02d})"])
+        if kind == 5:
+            spec = rng.choice(["%s", "%d", "%5.2f", "{}", "{0}", "{name}", "%(key)s", "%%", "\\n", "\\t"])
+            return f"{self._english_word().capitalize()} {spec} {self._english_word()}" + rng.choice(["", ":", "."])
+        if kind == 6:
+            quote = rng.choice(['"', "'", "`", "“"])
+            closing = "”" if quote == "“" else quote
+            return f"{self._identifier()}={quote}{self._english_word()}{closing}" + rng.choice(["", ";", ","])
+        if kind == 7:
+            return f"{self._identifier()}({', '.join(self._identifier() for _ in range(rng.randint(0, 3)))})" + \
+                rng.choice(["", ";", " {", ":"])
+        if kind == 8:
+            return rng.choice(["[", "<", "{", "|"]) + self._english_word().upper() + \
+                rng.choice(["]", ">", "}", "|"]) + " " + self._en()
+        return "0x" + "".join(rng.choices("0123456789abcdef", k=rng.randint(2, 12)))
+
     # --- Chinese -------------------------------------------------------------------------------
     def _chinese_phrase(self, max_chars: int) -> str:
         words, cumulative_weights = chinese_words()
@@ -147,6 +213,29 @@ class TextSampler:
         elif roll < 0.34:
             opening, closing = self.rng.choice([("《", "》"), ("（", "）")])
             text = opening + text + closing
+        return text
+
+    def _zh_text(self) -> str:
+        """UI-like Chinese with Latin words, numbers and punctuation of either width, as real text mixes them."""
+        rng = self.rng
+        full = rng.random() < 0.6
+        comma, colon = ("，", "：") if full else (",", ":")
+        opening, closing = rng.choice([("（", "）"), ("“", "”"), ("《", "》")]) if full else \
+            rng.choice([("(", ")"), ('"', '"'), ("[", "]"), ("'", "'")])
+        parts = [self._chinese_phrase(rng.randint(2, 8))]
+        for _ in range(rng.randint(0, 2)):
+            roll = rng.random()
+            if roll < 0.3:
+                parts.append(opening + (self._english_word() if rng.random() < 0.6 else self._num()) + closing)
+            elif roll < 0.55:
+                parts.append(rng.choice([" ", ""]) + rng.choice([self._num(), self._identifier(), self._english_word()]))
+            elif roll < 0.75:
+                parts.append(comma + self._chinese_phrase(rng.randint(2, 8)))
+            else:
+                parts.append(colon + rng.choice([self._num(), self._chinese_phrase(rng.randint(1, 6))]))
+        text = "".join(parts)
+        if rng.random() < 0.35:
+            text += rng.choice(["。", "！", "？", ".", "!", "?", "…", "..."] if full else [".", "!", "?", "..."])
         return text
 
     # --- Mixed Chinese / English / numbers -----------------------------------------------------

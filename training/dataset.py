@@ -15,9 +15,9 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions, preprocess
 
-from .corpus import CODES, TextSampler
-from .fonts import BROAD_FONTS, FIGURE_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
-from .render import HARD, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
+from .corpus import CODES, PROSE, SOURCE, TECH, ZH_TEXT, TextSampler
+from .fonts import BROAD_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
+from .render import HARD, PHOTO, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
 BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
@@ -26,6 +26,10 @@ LATIN_HEAVY = {"zh": 0.25, "en": 0.25, "num": 0.2, "mixed": 0.3}
 # v2 stage 4 missed num lines most (89%): a quarter of each.
 EVEN = {"zh": 0.25, "en": 0.25, "num": 0.25, "mixed": 0.25}
 WITH_CODES = {"zh": 0.2, "en": 0.22, "num": 0.2, "mixed": 0.2, CODES: 0.18}
+# Real text first: documentation prose and code keep their case and punctuation; Chinese UI-like text mixes
+# Latin words, numbers and both widths of punctuation. The word-list categories stay as a third.
+REAL_TEXT = {PROSE: 0.2, SOURCE: 0.08, TECH: 0.1, ZH_TEXT: 0.2, "zh": 0.12, "en": 0.06, "num": 0.1, "mixed": 0.08,
+             CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ RECIPES = {
     "figures": Recipe(FIGURE_FONTS, 0.3, SLANTED, EVEN),
     "codes": Recipe(FIGURE_FONTS, 0.3, SLANTED, WITH_CODES),
     "stem_nines": Recipe(FIGURE_FONTS, 0.3, STEM_NINES, WITH_CODES),
+    "photo": Recipe(PHOTO_FONTS, 0.2, PHOTO, REAL_TEXT),
 }
 
 

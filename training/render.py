@@ -23,6 +23,8 @@ class Augmentation:
     spaced_share: float = 0.0  # chance of a line drawn with extra space between its characters
     slant_share: float = 0.0  # chance of a line sheared like an italic (or leaning back a little)
     stem_nine_share: float = 0.0  # chance of a line with 9s drawn as a bowl on a straight stem (see _draw)
+    tight_share: float = 0.0  # chance of a detector-like crop: tight margins, bits of the neighbouring lines
+    photo_share: float = 0.0  # chance of camera effects: perspective, a slight curve, uneven paper and light
 
 
 CLEAN = Augmentation(probability=0.0)
@@ -38,6 +40,10 @@ SLANTED = Augmentation(spaced_share=0.15, slant_share=0.3)
 # sitting on the baseline at digit height. Drawing a face's q into its 9's box teaches that cue (v2 stage 7
 # read the Kai 9 as q in 19 of its 20 misread num lines).
 STEM_NINES = Augmentation(spaced_share=0.15, slant_share=0.3, stem_nine_share=0.35)
+# What serving feeds the recognizer: crops cut by a text detector from pages, screenshots and photos (tight
+# boxes with the ascenders and descenders of the lines above and below at the edges) and camera effects.
+PHOTO = Augmentation(min_size=16, spaced_share=0.08, slant_share=0.12, stem_nine_share=0.1, tight_share=0.5,
+                     photo_share=0.5)
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
@@ -49,9 +55,13 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
         tracking = size * rng.uniform(0.08, 0.45)
         right += tracking * (len(text) - 1)
     stem_nines = bool(augmentation.stem_nine_share) and "9" in text and rng.random() < augmentation.stem_nine_share
-    margin_x = int(size * rng.uniform(0.05, 0.6))
-    margin_top = int(size * rng.uniform(0.05, 0.35))
-    margin_bottom = int(size * rng.uniform(0.05, 0.35))
+    tight = bool(augmentation.tight_share) and rng.random() < augmentation.tight_share
+    if tight:  # a detector's box: the ink plus a few pixels
+        margin_x, margin_top, margin_bottom = (int(size * rng.uniform(0.0, 0.15)) for _ in range(3))
+    else:
+        margin_x = int(size * rng.uniform(0.05, 0.6))
+        margin_top = int(size * rng.uniform(0.05, 0.35))
+        margin_bottom = int(size * rng.uniform(0.05, 0.35))
     width = int(max(right - left, 1)) + 2 * margin_x
     height = max(bottom - top, 1) + margin_top + margin_bottom
 
@@ -62,8 +72,12 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     image = Image.new("L", (width, height), int(np.clip(background, 0, 255)))
     ink = int(np.clip(foreground, 0, 255))
     _draw(image, (margin_x - left, margin_top - top), text, face, ink, tracking, stem_nines)
+    if tight and rng.random() < 0.4:
+        _draw_neighbours(image, (margin_x - left, margin_top - top), text, face, ink, bottom - top, rng)
     if augmentation.slant_share and rng.random() < augmentation.slant_share:
         image = _shear(image, rng.uniform(-0.12, 0.35), int(background))
+    if augmentation.photo_share and rng.random() < augmentation.photo_share:
+        image = _photograph(image, rng, int(background))
 
     if roll() and rng.random() < 0.3:
         image = _shadow(image, rng)
@@ -112,6 +126,75 @@ def _stem_nine_mask(face) -> tuple[tuple[int, int], Image.Image]:
     q_ink = Image.new("L", (max(q_right - q_left, 1), max(q_bottom - q_top, 1)), 0)
     ImageDraw.Draw(q_ink).text((-q_left, -q_top), "q", font=face, fill=255)
     return (left, top), q_ink.resize((max(right - left, 1), max(bottom - top, 1)), Image.BILINEAR)
+
+
+def _draw_neighbours(image: Image.Image, origin: tuple[float, float], text: str, face, fill: int, ink_height: int,
+                     rng: random.Random) -> None:
+    """The descenders of the line above and the ascenders of the line below, cut by the crop's edge."""
+    draw = ImageDraw.Draw(image)
+    pitch = ink_height * rng.uniform(1.1, 1.5)
+    for direction in rng.choice([(-1,), (1,), (-1, 1)]):
+        neighbour = "".join(rng.sample(text, len(text)))
+        draw.text((origin[0] + rng.uniform(-0.3, 0.3) * ink_height, origin[1] + direction * pitch), neighbour,
+                  font=face, fill=fill)
+
+
+def _photograph(image: Image.Image, rng: random.Random, fill: int) -> Image.Image:
+    """One or more camera effects: a perspective tilt, a slight curve of the line, blotchy paper and light."""
+    effects = [effect for effect in (_perspective, _curve, _blotches) if rng.random() < 0.5] or [_perspective]
+    for effect in effects:
+        image = effect(image, rng, fill)
+    return image
+
+
+def _perspective(image: Image.Image, rng: random.Random, fill: int) -> Image.Image:
+    """Move each corner by up to a quarter of the height: the line seen from a little off its axis."""
+    width, height = image.size
+    jitter = 0.25 * height
+    corners = [(0, 0), (width, 0), (width, height), (0, height)]
+    moved = [(x + rng.uniform(-jitter, jitter), y + rng.uniform(-jitter, jitter)) for x, y in corners]
+    # PIL's PERSPECTIVE maps output to input pixels: solve the 8 coefficients from the corner pairs.
+    rows, values = [], []
+    for (x, y), (u, v) in zip(moved, corners):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        values += [u, v]
+    coefficients = np.linalg.solve(np.array(rows, dtype=np.float64), np.array(values, dtype=np.float64))
+    left, top = min(x for x, _ in moved), min(y for _, y in moved)
+    size = (int(max(x for x, _ in moved) - left) + 1, int(max(y for _, y in moved) - top) + 1)
+    return image.transform(size, Image.PERSPECTIVE, _shift_origin(coefficients, left, top),
+                           resample=Image.BILINEAR, fillcolor=fill)
+
+
+def _shift_origin(coefficients: np.ndarray, dx: float, dy: float) -> tuple[float, ...]:
+    """The same map for an output canvas whose (0, 0) is the point (dx, dy): substitute x + dx, y + dy."""
+    a, b, c, d, e, f, g, h = coefficients
+    scale = g * dx + h * dy + 1
+    return tuple(value / scale for value in (a, b, a * dx + b * dy + c, d, e, d * dx + e * dy + f, g, h))
+
+
+def _curve(image: Image.Image, rng: random.Random, fill: int) -> Image.Image:
+    """Shift each column up or down along a gentle sine: a line on a bent page or a curved sign."""
+    pixels = np.asarray(image)
+    height, width = pixels.shape
+    amplitude = rng.uniform(0.03, 0.1) * height
+    period = width * rng.uniform(0.8, 3.0)
+    phase = rng.uniform(0, 2 * np.pi)
+    pad = int(np.ceil(amplitude)) + 1
+    canvas = np.full((height + 2 * pad, width), fill, dtype=np.uint8)
+    offsets = np.round(amplitude * np.sin(2 * np.pi * np.arange(width) / period + phase)).astype(int) + pad
+    for column in range(width):
+        canvas[offsets[column]:offsets[column] + height, column] = pixels[:, column]
+    return Image.fromarray(canvas)
+
+
+def _blotches(image: Image.Image, rng: random.Random, fill: int) -> Image.Image:
+    """Low-frequency brightness variation over the whole crop: paper texture, a shadow, a glossy spot."""
+    width, height = image.size
+    generator = np.random.default_rng(rng.getrandbits(32))
+    coarse = generator.normal(0, rng.uniform(10, 35), (max(2, height // 12), max(2, width // 12)))
+    field = np.asarray(Image.fromarray(coarse.astype(np.float32), mode="F").resize((width, height), Image.BICUBIC))
+    shaded = np.asarray(image, dtype=np.float32) + field
+    return Image.fromarray(np.clip(shaded, 0, 255).astype(np.uint8))
 
 
 def _shear(image: Image.Image, slant: float, fill: int) -> Image.Image:

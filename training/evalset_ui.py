@@ -1,0 +1,79 @@
+"""The second evaluation set, made so that nothing in training was shaped by it: real interface strings.
+
+Texts: English messages and their Simplified Chinese translations from the machine's gettext catalogues
+(reserved for evaluation by ../shared/DATA-POLICY.md, a source no training recipe uses), sampled once with a
+fixed seed into ``eval_texts/gettext-zh_CN.json`` so every machine scores the same lines. Half of the lines
+are drawn in EVAL2_BLIND_FONTS (never trained on, never looked at), half in training faces; a quarter of the
+line is small, faint and blurred (HARD). Its misreads are not read line by line: `evaluate` reports
+totals only, so it stays a blind measure of how the models read text they have never met.
+"""
+from __future__ import annotations
+
+import gettext
+import json
+import random
+from functools import lru_cache
+from pathlib import Path
+
+from ocr.charset import default_charset, normalize_text
+
+from .evalset import EvalItem
+from .fonts import EVAL2_BLIND_FONTS, TRAIN_FONTS, fonts_for
+from .render import HARD, TRAIN, render_line
+
+TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN.json"
+CATALOGUES = "/usr/share/locale/zh_CN/LC_MESSAGES/*.mo"
+UI_SEED = 20261125
+LINES_PER_LANGUAGE = 300
+
+
+def _is_hanzi_line(line: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in line)
+
+
+def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGUAGE) -> dict[str, list[str]]:
+    """A seeded sample of one-line messages (English msgids, Chinese msgstrs inside the charset)."""
+    import glob
+
+    charset = default_charset()
+    english, chinese = set(), set()
+    for path in sorted(glob.glob(pattern)):
+        with open(path, "rb") as handle:
+            catalogue = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - the parsed .mo, read-only
+        for message_id, translation in catalogue.items():
+            message_id = message_id[0] if isinstance(message_id, tuple) else message_id
+            english.update(line.strip() for line in message_id.split("\n")
+                           if 4 <= len(line.strip()) <= 60 and line.isascii() and line.strip().isprintable())
+            chinese.update(normalize_text(line.strip()) for line in translation.split("\n")
+                           if 2 <= len(normalize_text(line.strip())) <= 30 and _is_hanzi_line(line)
+                           and charset.covers(normalize_text(line.strip())))
+    rng = random.Random(UI_SEED)
+    return {"en": rng.sample(sorted(english), per_language), "zh": rng.sample(sorted(chinese), per_language)}
+
+
+@lru_cache(maxsize=1)
+def ui_texts() -> tuple[tuple[str, str], ...]:
+    """(language, text) pairs, en first, as committed."""
+    data = json.loads(TEXTS_PATH.read_text(encoding="utf-8"))
+    return tuple((language, text) for language in ("en", "zh") for text in data[language])
+
+
+def build_ui_set() -> list[EvalItem]:
+    """Categories en / zh; ``seen_font`` False for the blind faces; hard lines are scored in both groups."""
+    rng = random.Random(UI_SEED + 1)
+    items = []
+    for position, (language, text) in enumerate(ui_texts()):
+        blind = position % 2 == 0
+        fonts = fonts_for(text, EVAL2_BLIND_FONTS if blind else TRAIN_FONTS)
+        if not fonts:  # a blind Latin face cannot draw the text (rare symbols): a blind hanzi face can
+            blind, fonts = True, fonts_for(text, EVAL2_BLIND_FONTS) or fonts_for(text, TRAIN_FONTS)
+        font = rng.choice(fonts)
+        augmentation = HARD if position % 8 in (1, 2) else TRAIN  # a quarter, half of them blind
+        items.append(EvalItem(language, text, font.name, not blind, render_line(text, font, rng, augmentation)))
+    return items
+
+
+if __name__ == "__main__":  # writes the committed sample; run once, on a machine with the catalogues
+    TEXTS_PATH.parent.mkdir(exist_ok=True)
+    TEXTS_PATH.write_text(json.dumps(extract_texts(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {TEXTS_PATH}")

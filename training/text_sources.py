@@ -1,0 +1,78 @@
+"""Real text for training lines, from sources ../shared/DATA-POLICY.md allows: the package documentation
+under /usr/share/doc (READMEs, NEWS, changelogs) and the source of Python's standard library.
+
+Real prose carries what word lists lack: sentence case, punctuation where people put it, quotes,
+brackets, versions, paths and names. Licence texts are left out (`copyright` files quote the reserved
+/usr/share/common-licenses), and so are man pages and gettext catalogues (reserved for evaluation).
+"""
+from __future__ import annotations
+
+import gzip
+import sys
+import sysconfig
+from functools import lru_cache
+from pathlib import Path
+
+DOC_ROOT = Path("/usr/share/doc")
+_DOC_NAMES = ("readme", "news", "changelog", "changes", "authors", "todo", "faq", "history", "usage", "install")
+_MAX_FILE_BYTES = 400_000
+_MAX_LINES_PER_SOURCE = 200_000
+
+
+def _usable(line: str, min_length: int = 4, max_length: int = 72) -> bool:
+    return min_length <= len(line) <= max_length and line.isascii() and line.isprintable() and \
+        sum(char.isalnum() for char in line) >= 3
+
+
+def _read_text(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="strict") as handle:
+            return handle.read(_MAX_FILE_BYTES)
+    except (OSError, UnicodeDecodeError, EOFError):
+        return ""
+
+
+def _is_doc_file(path: Path) -> bool:
+    name = path.name.lower()
+    if "copyright" in name or "license" in name or "licence" in name:
+        return False
+    return name.startswith(_DOC_NAMES) or name.removesuffix(".gz").endswith((".md", ".txt", ".rst"))
+
+
+@lru_cache(maxsize=1)
+def documentation_lines(root: Path = DOC_ROOT) -> tuple[str, ...]:
+    """Stripped, printable ASCII lines of the installed packages' documentation, in a fixed order."""
+    lines: list[str] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p)):
+        for line in _read_text(path).splitlines():
+            line = " ".join(line.split()).strip("*#=-> ")
+            if _usable(line):
+                lines.append(line)
+        if len(lines) >= _MAX_LINES_PER_SOURCE:
+            break
+    return tuple(lines)
+
+
+@lru_cache(maxsize=1)
+def python_source_lines() -> tuple[str, ...]:
+    """Lines of the standard library's own source (code, comments, docstrings), tests left out."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    lines: list[str] = []
+    for path in sorted(root.glob("*.py")) + sorted(root.glob("*/[!t]*.py")):
+        if "test" in path.parts[-2] or path.parts[-2] in ("site-packages", "idlelib", "lib2to3"):
+            continue
+        for line in _read_text(path).splitlines():
+            line = line.strip()
+            if _usable(line, min_length=6) and not line.startswith(("#!", "import ", "from ")):
+                lines.append(line)
+        if len(lines) >= _MAX_LINES_PER_SOURCE:
+            break
+    return tuple(lines)
+
+
+if __name__ == "__main__":  # a quick look at what the sources give on this machine
+    for name, source in (("documentation", documentation_lines), ("python source", python_source_lines)):
+        found = source()
+        print(f"{name}: {len(found)} lines", file=sys.stderr)
+        print("\n".join(found[:: max(1, len(found) // 15)]))
