@@ -22,6 +22,7 @@ from .fonts import EVAL2_BLIND_FONTS, TRAIN_FONTS, fonts_for
 from .render import HARD, TRAIN, render_line
 
 TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN.json"
+PAGE_TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN-pages.json"  # evalpages draws from it
 CATALOGUES = "/usr/share/locale/zh_CN/LC_MESSAGES/*.mo"
 UI_SEED = 20261125
 LINES_PER_LANGUAGE = 300
@@ -31,7 +32,8 @@ def _is_hanzi_line(line: str) -> bool:
     return any("\u4e00" <= char <= "\u9fff" for char in line)
 
 
-def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGUAGE) -> dict[str, list[str]]:
+def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGUAGE, seed: int = UI_SEED
+                  ) -> dict[str, list[str]]:
     """A seeded sample of one-line messages (English msgids, Chinese msgstrs inside the charset)."""
     import glob
 
@@ -47,15 +49,20 @@ def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGU
             chinese.update(normalize_text(line.strip()) for line in translation.split("\n")
                            if 2 <= len(normalize_text(line.strip())) <= 30 and _is_hanzi_line(line)
                            and charset.covers(normalize_text(line.strip())))
-    rng = random.Random(UI_SEED)
+    rng = random.Random(seed)
     return {"en": rng.sample(sorted(english), per_language), "zh": rng.sample(sorted(chinese), per_language)}
 
 
-@lru_cache(maxsize=1)
-def ui_texts() -> tuple[tuple[str, str], ...]:
+@lru_cache(maxsize=2)
+def ui_texts(path: Path = TEXTS_PATH) -> tuple[tuple[str, str], ...]:
     """(language, text) pairs, en first, as committed."""
-    data = json.loads(TEXTS_PATH.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8"))
     return tuple((language, text) for language in ("en", "zh") for text in data[language])
+
+
+def reserved_texts() -> frozenset[str]:
+    """Every text of both gettext samples: training never draws them."""
+    return frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH) for _, text in ui_texts(path))
 
 
 def build_ui_set() -> list[EvalItem]:
@@ -73,7 +80,9 @@ def build_ui_set() -> list[EvalItem]:
     return items
 
 
-if __name__ == "__main__":  # writes the committed sample; run once, on a machine with the catalogues
+if __name__ == "__main__":  # writes the committed samples; run once, on a machine with the catalogues
     TEXTS_PATH.parent.mkdir(exist_ok=True)
-    TEXTS_PATH.write_text(json.dumps(extract_texts(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    print(f"wrote {TEXTS_PATH}")
+    for path, count, seed in ((TEXTS_PATH, LINES_PER_LANGUAGE, UI_SEED), (PAGE_TEXTS_PATH, 800, UI_SEED + 7)):
+        path.write_text(json.dumps(extract_texts(per_language=count, seed=seed), ensure_ascii=False, indent=0) + "\n",
+                        encoding="utf-8")
+        print(f"wrote {path}")

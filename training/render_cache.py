@@ -13,7 +13,7 @@ from ocr.preprocess import PreprocessOptions
 
 from .dataset import RECIPES, SHARD_SIZE, Recipe, render_shard, save_shard
 from .evalset import evaluation_texts
-from .evalset_ui import ui_texts
+from .evalset_ui import reserved_texts
 from .train_config import TrainConfig, load_config
 
 CACHE_ROOT = Path(".cache")
@@ -31,7 +31,7 @@ def shard_seed(data_seed: int, index: int) -> int:
 def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: PreprocessOptions,
                shard_size: int = SHARD_SIZE, quiet: bool = False, recipe: Recipe = RECIPES["base"]) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    excluded = frozenset(text for _, text in evaluation_texts() + ui_texts())
+    excluded = frozenset(text for _, text in evaluation_texts()) | reserved_texts()
     for index in range(shards):
         path = cache_dir / f"shard_{index:05d}.npz"
         if path.exists():

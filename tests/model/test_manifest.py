@@ -57,3 +57,25 @@ def test_altered_charset_is_refused(copied_v1):
     (copied_v1 / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match="charset"):
         load_version(copied_v1)
+
+
+def test_a_tampered_or_escaping_detector_is_refused(copied_v1):
+    detector = copied_v1 / "detector.onnx"
+    assert load_version(copied_v1).detector_path == detector
+    data = bytearray(detector.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    detector.write_bytes(bytes(data))
+    with pytest.raises(ManifestError, match="sha256 mismatch"):
+        load_version(copied_v1)
+    manifest = json.loads((copied_v1 / "manifest.json").read_text())
+    manifest["detector"]["artifact"] = "../ocr-v2/detector.onnx"
+    (copied_v1 / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="not a file"):
+        load_version(copied_v1)
+
+
+def test_the_detector_and_its_settings_are_recorded_with_their_source():
+    for version in VERSIONS:
+        entry = load_version(version_dir(version)).manifest["detector"]
+        assert entry["source"].startswith("rapidocr-onnxruntime==1.4.4:") and entry["license"] == "Apache-2.0"
+        assert load_version(version_dir(version)).detector_settings.limit_side_len == entry["settings"]["limit_side_len"]

@@ -32,7 +32,7 @@ BAD_REQUESTS = {
     "1x1 image": (multipart(encode(Image.new("L", (1, 1)), "PNG")), 400, "image_too_small"),
     "0-byte file": (multipart(b""), 400, "empty_image"),
     "decompression bomb": (multipart(bomb_png()), 413, "image_too_large"),
-    "over the byte limit": ({"data": b"\x89PNG" + b"0" * (9 * 2**20), "headers": {"Content-Type": "image/png"}},
+    "over the byte limit": ({"data": b"\x89PNG" + b"0" * (21 * 2**20), "headers": {"Content-Type": "image/png"}},
                             413, "payload_too_large"),
     "extreme aspect ratio": (multipart(encode(Image.new("L", (10000, 8), 255), "PNG")), 400, "aspect_ratio"),
     "unsupported content type": ({"data": b"hello", "headers": {"Content-Type": "text/plain"}}, 415,

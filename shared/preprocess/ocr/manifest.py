@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .charset import Charset
+from .detection import DetectorSettings
 from .preprocess import PreprocessOptions
 
 MANIFEST_NAME = "manifest.json"
@@ -49,6 +50,16 @@ class VersionBundle:
     def preprocess_options(self) -> PreprocessOptions:
         return PreprocessOptions(**self.manifest["preprocess"])
 
+    @property
+    def detector_path(self) -> Path | None:
+        """The text detector's ONNX file, or None for a version that reads cut-out lines only."""
+        entry = self.manifest.get("detector")
+        return self.directory / entry["artifact"] if entry else None
+
+    @property
+    def detector_settings(self) -> DetectorSettings:
+        return DetectorSettings(**self.manifest.get("detector", {}).get("settings", {}))
+
     def public_manifest(self) -> dict:
         """The manifest without the (long) alphabet, for people and HTTP."""
         charset = {key: value for key, value in self.manifest["charset"].items() if key != "alphabet"}
@@ -70,18 +81,31 @@ def load_version(directory: str | os.PathLike) -> VersionBundle:
             raise ManifestError(f"{manifest_path} lacks '{key}'")
     if manifest["format"] != FORMAT_VERSION:
         raise ManifestError(f"{manifest_path} has format {manifest['format']}; this code reads {FORMAT_VERSION}")
-    artifact = directory / manifest["artifact"]
-    if Path(manifest["artifact"]).name != manifest["artifact"] or not artifact.is_file():
-        raise ManifestError(f"artifact {manifest['artifact']!r} is not a file in {directory}")
-    actual = sha256_of(artifact)
-    if actual != manifest["sha256"]:
-        raise ManifestError(
-            f"sha256 mismatch for {artifact}: manifest says {manifest['sha256']}, file is {actual}; refusing to load"
-        )
+    _verify_file(directory, manifest["artifact"], manifest["sha256"])
+    if "detector" in manifest:
+        detector = manifest["detector"]
+        if not isinstance(detector, dict) or not {"artifact", "sha256"} <= detector.keys():
+            raise ManifestError(f"{manifest_path}: 'detector' needs 'artifact' and 'sha256'")
+        _verify_file(directory, detector["artifact"], detector["sha256"])
+        try:
+            DetectorSettings(**detector.get("settings", {}))
+        except TypeError as error:
+            raise ManifestError(f"{manifest_path}: bad detector settings: {error}") from error
     alphabet = manifest["charset"].get("alphabet", "")
     if hashlib.sha256(alphabet.encode("utf-8")).hexdigest() != manifest["charset"].get("sha256"):
         raise ManifestError(f"{manifest_path}: charset alphabet does not match its sha256")
     return VersionBundle(directory, manifest)
+
+
+def _verify_file(directory: Path, name: str, expected_sha256: str) -> None:
+    """A model file named in the manifest: a plain file of the folder whose sha256 matches."""
+    path = directory / name
+    if Path(name).name != name or not path.is_file():
+        raise ManifestError(f"artifact {name!r} is not a file in {directory}")
+    actual = sha256_of(path)
+    if actual != expected_sha256:
+        raise ManifestError(f"sha256 mismatch for {path}: manifest says {expected_sha256}, file is {actual}; "
+                            "refusing to load")
 
 
 def charset_entry(charset: Charset) -> dict:

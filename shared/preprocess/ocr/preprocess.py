@@ -84,6 +84,17 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
+def to_rgb(image: Image.Image) -> np.ndarray:
+    """Any PIL mode -> (height, width, 3) uint8 RGB for the detector; 16-bit and float go through
+    to_grayscale's rescaling, transparency is composited over white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return np.repeat(to_grayscale(image)[:, :, None], 3, axis=2)
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La", "P"):
+        image = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
 def normalize_contrast(gray: np.ndarray) -> np.ndarray:
     """Stretch the 1st..99th percentile to 0..255 and make text bright on a dark background."""
     low, high = np.percentile(gray, [1, 99])

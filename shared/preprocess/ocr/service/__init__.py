@@ -13,9 +13,10 @@ from .routes import blueprint
 DEFAULTS = {
     "VERSION_DIR": None,
     "ORT_THREADS": 1,
-    "MAX_CONTENT_LENGTH": 8 * 2**20,  # bytes per request: over it, 413
+    "MAX_CONTENT_LENGTH": 20 * 2**20,  # bytes per request (a phone photo is 3-10 MB): over it, 413
     "MAX_PIXELS": 40_000_000,  # decoded pixels per image: bombs are refused before decoding
     "MAX_BATCH": 16,
+    "MAX_BATCH_PIXELS": 40_000_000,  # decoded pixels per request, all images together
     # Load in the worker before it accepts connections: a worker never answers 503 while loading.
     # Background loading (readyz 503 until warm) suits models that take long to load.
     "LOAD_IN_BACKGROUND": False,
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Defaults, then OCR_* environment variables, then ``test_config``. Raises ManifestError on a bad folder."""
     app = Flask(__name__)
     app.json.sort_keys = False  # keep "success" first, as documented
+    app.json.ensure_ascii = False  # real UTF-8 text, not \uXXXX escapes
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("OCR")
     if test_config:

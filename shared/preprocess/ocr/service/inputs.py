@@ -35,6 +35,20 @@ def request_images(request: Request, max_images: int) -> list[bytes]:
     return images
 
 
+def request_mode(request: Request, modes: tuple[str, ...]) -> str:
+    """``mode`` from the query string, a form field or the JSON body; "auto" when none is given."""
+    mode = request.args.get("mode")
+    if mode is None and request.mimetype == "multipart/form-data":
+        mode = request.form.get("mode")
+    if mode is None and request.mimetype == "application/json":
+        payload = request.get_json(silent=True)
+        mode = payload.get("mode") if isinstance(payload, dict) else None
+    mode = mode or "auto"
+    if mode not in modes:
+        raise ApiError(400, "invalid_mode", f"mode {str(mode)[:40]!r} is not one of {', '.join(modes)}")
+    return mode
+
+
 def _json_images(request: Request) -> list[bytes]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):

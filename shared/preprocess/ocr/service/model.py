@@ -10,8 +10,8 @@ from flask import Flask, current_app
 from PIL import Image
 
 from ..manifest import VersionBundle, load_version
+from ..page import PageReader
 from ..preprocess import decode_image, preprocess
-from ..runtime import Recognizer
 from .errors import ApiError
 
 
@@ -26,15 +26,17 @@ def warm_up_line(options) -> np.ndarray:
 class ModelHolder:
     def __init__(self, bundle: VersionBundle) -> None:
         self.bundle = bundle
-        self.recognizer: Recognizer | None = None
+        self.reader: PageReader | None = None
         self.error: str | None = None
         self.ready = threading.Event()
 
     def load(self, threads: int) -> None:
         try:
-            recognizer = Recognizer(self.bundle, threads=threads)
-            recognizer.recognize_arrays([warm_up_line(recognizer.options)])
-            self.recognizer = recognizer
+            reader = PageReader.from_bundle(self.bundle, threads=threads)
+            reader.recognizer.recognize_arrays([warm_up_line(reader.recognizer.options)])
+            if reader.detector is not None:  # the detector's first run allocates its buffers
+                reader.detector.detect(np.full((64, 256, 3), 255, dtype=np.uint8))
+            self.reader = reader
             self.ready.set()
         except Exception as error:  # noqa: BLE001 - reported by /readyz, never hidden
             self.error = f"{type(error).__name__}: {error}"
@@ -56,9 +58,9 @@ def holder() -> ModelHolder:
     return current_app.extensions["ocr_model"]
 
 
-def get_recognizer() -> Recognizer:
-    """The ready recognizer. Raises ApiError 503 while the model is still loading (or failed to)."""
+def get_reader() -> PageReader:
+    """The ready page reader. Raises ApiError 503 while the model is still loading (or failed to)."""
     model = holder()
     if not model.ready.is_set():
         raise ApiError(503, "not_ready", model.error or "the model is still loading; retry shortly")
-    return model.recognizer
+    return model.reader

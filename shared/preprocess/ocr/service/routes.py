@@ -9,12 +9,13 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from ..preprocess import ImageInputError, decode_image, preprocess
+from ..page import MODES, PageResult
+from ..preprocess import ImageInputError, decode_image
 from . import metrics
 from .errors import ApiError
-from .inputs import request_images
+from .inputs import request_images, request_mode
 from .logs import log_inference
-from .model import get_recognizer, holder
+from .model import get_reader, holder
 
 blueprint = Blueprint("ocr", __name__)
 PAGE = Path(__file__).parent / "static" / "index.html"
@@ -47,24 +48,47 @@ def refuse_wrong_pin() -> None:
                        f"this service is {service_version()}; the request is pinned to {pinned!r}")
 
 
-def read_lines(payloads: list[bytes], options) -> tuple[list, list[tuple[int, int]]]:
-    """Decode and preprocess every image; the first bad one fails the request with its reason."""
-    lines, sizes = [], []
+def read_images(payloads: list[bytes]) -> list:
+    """Decode every image within the pixel budgets; the first bad one fails the request with its reason."""
+    images, total = [], 0
     for position, payload in enumerate(payloads):
+        where = f"image {position + 1}: " if len(payloads) > 1 else ""
         try:
             image = decode_image(payload, max_pixels=current_app.config["MAX_PIXELS"])
-            sizes.append(image.size)
-            lines.append(preprocess(image, options))
         except ImageInputError as error:
-            where = f"image {position + 1}: " if len(payloads) > 1 else ""
             status = 413 if error.code == "image_too_large" else 400
             raise ApiError(status, error.code, where + str(error)) from error
-    return lines, sizes
+        total += image.width * image.height
+        if total > current_app.config["MAX_BATCH_PIXELS"]:
+            raise ApiError(413, "batch_too_large", f"{where}the images add up to more than "
+                           f"{current_app.config['MAX_BATCH_PIXELS']} pixels; send fewer or smaller images")
+        images.append(image)
+    return images
 
 
-def result_body(decoded) -> dict:
-    return {"text": decoded.text, "confidence": round(decoded.confidence, 4),
-            "chars": [[char, round(confidence, 4)] for char, confidence in decoded.chars]}
+def read_pages(reader, images: list, mode: str) -> list[PageResult]:
+    results = []
+    for position, image in enumerate(images):
+        try:
+            results.append(reader.read(image, mode))
+        except ImageInputError as error:
+            where = f"image {position + 1}: " if len(images) > 1 else ""
+            raise ApiError(400, error.code, where + str(error)) from error
+        except ValueError as error:  # page mode asked of a version without a detector
+            raise ApiError(400, "mode_unavailable", str(error)) from error
+    return results
+
+
+def result_body(result: PageResult) -> dict:
+    """text (rows joined by newlines), confidence, mode, lines with boxes; a line read alone keeps its chars."""
+    body = {"text": result.text, "confidence": round(result.confidence, 4), "mode": result.mode,
+            "lines": [{"text": line.text, "confidence": round(line.confidence, 4), "box": line.box}
+                      for line in result.lines]}
+    if result.mode == "line":
+        body["chars"] = [[char, round(confidence, 4)] for char, confidence in result.lines[0].chars]
+    if result.truncated:
+        body["truncated"] = True
+    return body
 
 
 def shadow_fields(results) -> dict:
@@ -85,10 +109,12 @@ def recognise(endpoint: str, max_images: int):
     try:
         refuse_wrong_pin()
         current_app.extensions["ocr_faults"].apply()
-        recognizer = get_recognizer()
+        reader = get_reader()
         g.payloads = request_images(request, max_images)
-        lines, sizes = read_lines(g.payloads, recognizer.options)
-        results = recognizer.recognize_arrays(lines)
+        mode = request_mode(request, MODES)
+        images = read_images(g.payloads)
+        sizes = [image.size for image in images]
+        results = read_pages(reader, images, mode)
         status, outcome = 200, "ok"
         return results
     except ApiError as error:
@@ -104,13 +130,14 @@ def recognise(endpoint: str, max_images: int):
         metrics.LATENCY.labels(version, endpoint).observe(elapsed)
         for width, height in sizes:
             metrics.IMAGE_PIXELS.labels(version).observe(width * height)
-        for result in results:
-            metrics.CONFIDENCE.labels(version).observe(result.confidence)
+        for line in (line for result in results for line in result.lines):
+            metrics.CONFIDENCE.labels(version).observe(line.confidence)
         shadow = shadow_fields(results)
         log_inference(version=version, request_id=g.request_id, endpoint=endpoint, outcome=outcome, status=status,
                       images=[{"width": w, "height": h} for w, h in sizes], latency_ms=round(elapsed * 1000, 2),
                       mean_confidence=round(sum(r.confidence for r in results) / len(results), 4) if results else None,
-                      text_length=sum(len(r.text) for r in results), **shadow)
+                      text_length=sum(len(r.text) for r in results), lines=sum(len(r.lines) for r in results),
+                      **shadow)
 
 
 def envelope(**fields) -> dict:
