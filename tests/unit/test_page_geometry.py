@@ -31,7 +31,7 @@ def test_probability_blobs_become_boxes_in_image_coordinates():
     first, second = sorted(boxes, key=lambda b: b.center_y)
     assert abs(first.center_y - 2 * 13.5) < 3 and abs(second.center_y - 2 * 43.5) < 3
     assert first.points[:, 0].min() < 40 and first.points[:, 0].max() > 198  # grown around the kernel, scaled x2
-    assert 0.85 < first.score < 0.95
+    assert 0.7 < first.score <= 0.9  # the mean over the (dilated) rectangle
     faint = np.where(probability > 0, 0.35, 0).astype(np.float32)  # above threshold, below box_threshold
     assert boxes_from_map(faint, 256, 128, settings) == []
 
