@@ -10,7 +10,7 @@ MODEL ?= v2
 IMAGES ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps host-packages test test-fast train cache eval predict bench
+.PHONY: deps host-packages test test-fast train cache eval eval-pages predict bench
 
 host-packages:
 	@bash deploy/host-packages.sh
@@ -54,9 +54,13 @@ train: cache training/checkpoints/chars.pt $(WARM_START)
 eval: deps
 	$(PY) -m training.evaluate --version $(VERSION)
 
+eval-pages: deps
+	$(PY) -m training.evaluate_pages --version $(VERSION)
+
+FORMAT ?= tsv
 predict: deps
-	@test -n "$(IMAGES)" || { echo "usage: make predict MODEL=v2 IMAGES=<file or folder>"; exit 2; }
-	@$(PY) -m ocr.predict --model services/ocr-$(MODEL) $(IMAGES)
+	@test -n "$(IMAGES)" || { echo "usage: make predict MODEL=v2 IMAGES=<file or folder> [FORMAT=jsonl]"; exit 2; }
+	@$(PY) -m ocr.predict --model services/ocr-$(MODEL) --format $(FORMAT) $(IMAGES)
 
 bench: deps images
 	$(PY) -m bench.run

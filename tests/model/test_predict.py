@@ -1,4 +1,5 @@
 """`make predict`: one line per image, sorted by name, non-images reported on stderr."""
+import json
 import random
 import subprocess
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
-from tests.lines import direct_reading
+from tests.lines import PAGE_TEXTS, direct_page_reading, direct_reading, rendered_page
 from training.fonts import TRAIN_FONTS, fonts_for
 from training.render import CLEAN, render_line
 
@@ -39,6 +40,19 @@ def test_predict_prints_file_text_confidence_per_image(image_folder, version):
     for name, text, _ in rows:  # the CLI prints exactly what the recognizer reads from the file
         assert text == direct_reading(version, Path(name).read_bytes())
     assert "notes.txt" in completed.stderr and "z.png" not in completed.stdout
+
+
+def test_predict_jsonl_gives_a_page_its_lines_and_boxes(tmp_path):
+    page, _ = rendered_page()
+    (tmp_path / "page.png").write_bytes(page)
+    completed = subprocess.run(
+        [sys.executable, "-m", "ocr.predict", "--model", str(ROOT / "services" / "ocr-v2"), "--format", "jsonl",
+         str(tmp_path)], capture_output=True, text=True, timeout=120, check=True)
+    answer = json.loads(completed.stdout)
+    expected = direct_page_reading("v2", page)
+    assert answer["file"].endswith("page.png") and answer["mode"] == "page" and answer["text"] == expected.text
+    assert len(answer["lines"]) == len(PAGE_TEXTS) and all(len(line["box"]) == 4 for line in answer["lines"])
+    assert "中" in completed.stdout  # real UTF-8 on stdout, not escapes
 
 
 def test_predict_refuses_a_missing_model(tmp_path):
