@@ -169,8 +169,12 @@ class RolloutStore:
 
 
 def smoke_failures(backend: Backend, version: str, smoke_dir: Path) -> list[str]:
-    """The smoke lines the version does not read exactly (compared as the evaluation compares)."""
+    """The smoke lines and pages the version does not read exactly (compared as the evaluations compare:
+    a page row by row, runs of spaces folded)."""
     from ocr.charset import normalize_for_scoring
+
+    def comparable(text: str) -> list[str]:
+        return [" ".join(normalize_for_scoring(row).split()) for row in text.split("\n")]
 
     expected = json.loads((smoke_dir / "expected.json").read_text(encoding="utf-8"))
     failures = []
@@ -179,7 +183,7 @@ def smoke_failures(backend: Backend, version: str, smoke_dir: Path) -> list[str]
             response = session.post(f"{backend.service_url(version)}/ocr", data=(smoke_dir / name).read_bytes(),
                                     headers={"Content-Type": "image/png"}, timeout=10)
             got = response.json().get("text") if response.status_code == 200 else f"HTTP {response.status_code}"
-            if got is None or normalize_for_scoring(got) != normalize_for_scoring(text):
+            if got is None or comparable(got) != comparable(text):
                 failures.append(f"{name}: expected {text!r}, got {got!r}")
     return failures
 
