@@ -62,7 +62,15 @@ predict: deps
 	@test -n "$(IMAGES)" || { echo "usage: make predict MODEL=v2 IMAGES=<file or folder> [FORMAT=jsonl]"; exit 2; }
 	@$(PY) -m ocr.predict --model services/ocr-$(MODEL) --format $(FORMAT) $(IMAGES)
 
-bench: deps images
+# The peers the page benchmark runs side by side (RapidOCR's pipelines), in their own environment.
+BENCH_VENV_STAMP := .venv-bench/.installed
+$(BENCH_VENV_STAMP): bench/requirements-peers.txt shared/preprocess/requirements.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q --disable-pip-version-check -r bench/requirements-peers.txt
+	.venv-bench/bin/pip install -q --disable-pip-version-check --no-deps rapidocr==3.10.0 rapidocr-onnxruntime==1.4.4
+	touch $@
+
+bench: deps images $(BENCH_VENV_STAMP)
 	$(PY) -m bench.run
 
 # The stack, in one of two modes, the gateway on 127.0.0.1:8080 in both: docker (the compose stack in
