@@ -11,7 +11,7 @@ from canary import commands
 from canary.compare import compare, shadow_answers
 from canary.rollout import DEFAULT_CONFIG, RolloutConfig, Runner
 from tests.helpers import assert_share
-from tests.lines import direct_reading
+from tests.lines import PAGE_TEXTS, direct_page_reading, direct_reading, rendered_page
 from tests.stack import LINE_IMAGE, LoopingClient
 
 
@@ -41,6 +41,18 @@ def test_the_answer_is_real_ocr_from_the_version_container(stack, session):
     assert response.status_code == 200
     assert response.json()["used_model"] == "v2"
     assert response.json()["text"] == direct_reading("v2", LINE_IMAGE)  # the same model as on the host
+
+
+def test_a_page_through_the_gateway_comes_back_as_lines_with_boxes(stack, session):
+    page, bands = rendered_page(format="JPEG")
+    for version in ("v1", "v2"):
+        response = session.post(f"{stack.url}/ocr", files={"image": ("page.jpg", page)}, timeout=30,
+                                headers={"X-Model-Version": version})
+        body = response.json()
+        assert response.status_code == 200 and body["mode"] == "page" and len(body["lines"]) == len(PAGE_TEXTS)
+        assert [min(y for _, y in line["box"]) // 10 for line in body["lines"]] == \
+            sorted(min(y for _, y in line["box"]) // 10 for line in body["lines"])
+        assert body["text"] == direct_page_reading(version, page).text  # the same pipeline as on the host
 
 
 def test_rollback_through_the_tool_is_under_a_second_and_takes_effect_at_once(stack, session):

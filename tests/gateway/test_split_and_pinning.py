@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from tests.helpers import assert_share
-from tests.lines import rendered_line
+from tests.lines import PAGE_TEXTS, direct_page_reading, rendered_line, rendered_page
 
 
 def test_weight_30_sends_30_percent_of_unpinned_requests_to_the_canary(stack, session):
@@ -26,6 +26,25 @@ def test_pinned_ocr_answers_carry_the_version_and_request_id(stack, session):
                             headers={"X-Model-Version": "v2", "X-Request-Id": "abc-123"}, timeout=10)
     assert response.status_code == 200 and response.json()["used_model"] == "v2"
     assert response.headers["X-Model-Version"] == "v2" and response.headers["X-Request-Id"] == "abc-123"
+
+
+def test_a_page_through_the_gateway_comes_back_as_lines_with_boxes(stack, session):
+    page, bands = rendered_page()
+    response = session.post(f"{stack.url}/ocr", files={"image": ("page.png", page)}, timeout=30)
+    body = response.json()
+    assert response.status_code == 200 and body["mode"] == "page" and len(body["lines"]) == len(PAGE_TEXTS)
+    for line, (top, bottom) in zip(body["lines"], bands):
+        assert top - 12 <= min(y for _, y in line["box"]) and max(y for _, y in line["box"]) <= bottom + 12
+    assert body["text"] == direct_page_reading(response.headers["X-Model-Version"], page).text
+    single = session.post(f"{stack.url}/ocr", files={"image": ("l.png", rendered_line(PAGE_TEXTS[0]))}, timeout=30)
+    assert single.json()["mode"] == "line" and len(single.json()["lines"]) == 1
+
+
+def test_a_photo_sized_upload_passes_the_gateway(stack, session):
+    # Over nginx's old 8 MB limit, under the 20 MB one: the service itself answers (a JSON 400, not nginx's 413).
+    response = session.post(f"{stack.url}/ocr", data=b"\x89PNG" + b"0" * (12 * 2**20), timeout=30,
+                            headers={"Content-Type": "image/png"})
+    assert response.status_code == 400 and response.json()["code"] in ("corrupt_image", "not_an_image")
 
 
 def test_unknown_pin_gets_404_listing_the_deployed_versions(stack, session):
