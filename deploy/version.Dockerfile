@@ -3,4 +3,5 @@ ARG RUNTIME_IMAGE=ocr-runtime:latest
 FROM ${RUNTIME_IMAGE}
 ARG VERSION
 LABEL ocr.version=${VERSION}
-COPY manifest.json model.onnx /app/model/
+# Every model file the manifest names (recognizer, detector) and the manifest itself.
+COPY manifest.json *.onnx /app/model/
