@@ -10,7 +10,7 @@ MODEL ?= v2
 IMAGES ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps host-packages test test-fast train cache eval eval-pages predict bench
+.PHONY: deps host-packages test test-fast train cache eval eval-pages import predict bench
 
 host-packages:
 	@bash deploy/host-packages.sh
@@ -53,6 +53,15 @@ train: cache training/checkpoints/chars.pt $(WARM_START)
 
 eval: deps
 	$(PY) -m training.evaluate --version $(VERSION)
+
+# A version from a model trained elsewhere: `make import VERSION=v3 FROM=ppocrv6-small` (or ppocrv4-mobile).
+FROM ?=
+import: deps
+	@test -n "$(FROM)" || { echo "usage: make import VERSION=v3 FROM=ppocrv6-small|ppocrv4-mobile"; exit 2; }
+	$(PY) -m training.import_models version --version $(VERSION) --from $(FROM)
+	$(PY) -m training.evaluate --version $(VERSION) --write-manifest
+	$(PY) -m training.evaluate_pages --version $(VERSION) --write-manifest
+	$(PY) -m training.model_card --version $(VERSION)
 
 eval-pages: deps
 	$(PY) -m training.evaluate_pages --version $(VERSION)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from ocr import crnn, runtime
+from ocr import crnn
 from ocr.crnn import CRNN, CRNNConfig
 from ocr.manifest import load_version
 from ocr.preprocess import pad_batch, preprocess
@@ -26,8 +26,12 @@ def fixed_lines(count=12):
     return lines
 
 
-def test_runtime_and_model_agree_on_the_horizontal_stride():
-    assert runtime.HORIZONTAL_STRIDE == crnn.HORIZONTAL_STRIDE
+def test_the_runtime_gives_each_line_the_frames_the_model_trained_with():
+    recognizer = Recognizer(load_version(version_dir("v2")))
+    lines = fixed_lines()[:6]
+    batch, widths = pad_batch(lines)
+    frames = recognizer.logits(batch).shape[1]
+    assert [width * frames // batch.shape[3] for width in widths] == [crnn.frame_count(width) for width in widths]
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])

@@ -61,7 +61,8 @@ def decode_greedy(probs: np.ndarray, charset: Charset) -> Decoded:
     return Decoded("".join(char for char, _ in chars), line_confidence, chars)
 
 
-def decode_batch(logits: np.ndarray, frame_counts, charset: Charset) -> list[Decoded]:
-    """Decode a padded batch of logits (batch, frames, classes); frame_counts trims each line's padding."""
-    probs = softmax(logits.astype(np.float32))
+def decode_batch(logits: np.ndarray, frame_counts, charset: Charset, probabilities: bool = False) -> list[Decoded]:
+    """Decode a padded batch of logits (batch, frames, classes); frame_counts trims each line's padding.
+    ``probabilities``: the network already ends in a softmax (PaddleOCR's recognizers do)."""
+    probs = logits.astype(np.float32) if probabilities else softmax(logits.astype(np.float32))
     return [decode_greedy(probs[i, :count], charset) for i, count in enumerate(frame_counts)]

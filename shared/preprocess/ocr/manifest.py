@@ -51,6 +51,11 @@ class VersionBundle:
         return PreprocessOptions(**self.manifest["preprocess"])
 
     @property
+    def outputs_probabilities(self) -> bool:
+        """True when the recognizer ends in a softmax (models from elsewhere); ours output logits."""
+        return self.manifest.get("outputs", "logits") == "probabilities"
+
+    @property
     def detector_path(self) -> Path | None:
         """The text detector's ONNX file, or None for a version that reads cut-out lines only."""
         entry = self.manifest.get("detector")

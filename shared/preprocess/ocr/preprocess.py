@@ -1,7 +1,10 @@
 """Image decoding and the one preprocessing function shared by training, evaluation and serving.
 
-Output convention: a uint8 array (height, width) with text bright on a dark (0) background, so that
-zero padding to the right of a line looks like more background.
+Two styles, named in each version's manifest:
+- "gray" (this project's CRNN): a uint8 array (height, width), contrast-stretched, text bright on a dark (0)
+  background, so that zero padding to the right of a line looks like more background; fed as 0..255.
+- "paddle" (PaddleOCR-format recognizers from elsewhere): a uint8 array (height, width, 3) in BGR order, as
+  the image is; fed as (pixel / 255 - 0.5) / 0.5, padded with 0 in that scale, as PaddleOCR does.
 """
 from __future__ import annotations
 
@@ -23,11 +26,19 @@ class ImageInputError(ValueError):
         self.code = code
 
 
+STYLES = ("gray", "paddle")
+
+
 @dataclass(frozen=True)
 class PreprocessOptions:
     height: int = 32
     max_width: int = 2048
     binarize: bool = False
+    style: str = "gray"  # see the module docstring
+
+    def __post_init__(self) -> None:
+        if self.style not in STYLES:
+            raise ValueError(f"unknown preprocessing style {self.style!r}; known: {', '.join(STYLES)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,6 +140,9 @@ def preprocess(image: Image.Image, options: PreprocessOptions = PreprocessOption
             f"the image is {width}x{height}: too wide for one text line "
             f"(width/height above {options.max_width // options.height})",
         )
+    if options.style == "paddle":
+        resized = Image.fromarray(to_rgb(image)).resize((target_width, options.height), Image.BILINEAR)
+        return np.ascontiguousarray(np.asarray(resized, dtype=np.uint8)[:, :, ::-1])
     gray = normalize_contrast(to_grayscale(image))
     if options.binarize:
         gray = binarize_adaptive(gray)
@@ -136,14 +150,19 @@ def preprocess(image: Image.Image, options: PreprocessOptions = PreprocessOption
     return np.asarray(resized, dtype=np.uint8)
 
 
-def pad_batch(lines: list[np.ndarray], width_multiple: int = 8) -> tuple[np.ndarray, list[int]]:
-    """Stack preprocessed lines into a float32 (batch, 1, height, width) array padded with background.
+def pad_batch(lines: list[np.ndarray], width_multiple: int = 8, style: str = "gray") -> tuple[np.ndarray, list[int]]:
+    """Stack preprocessed lines into a float32 (batch, channels, height, width) array in the style's input
+    scale, padded with background (gray: 0, dark; paddle: 0 after scaling, mid-grey).
 
     Returns the batch and each line's true width.
     """
     widths = [line.shape[1] for line in lines]
     padded_width = -(-max(widths) // width_multiple) * width_multiple
-    batch = np.zeros((len(lines), 1, lines[0].shape[0], padded_width), dtype=np.float32)
+    channels = 3 if style == "paddle" else 1
+    batch = np.zeros((len(lines), channels, lines[0].shape[0], padded_width), dtype=np.float32)
     for i, line in enumerate(lines):
-        batch[i, 0, :, : line.shape[1]] = line
+        if style == "paddle":
+            batch[i, :, :, : line.shape[1]] = line.transpose(2, 0, 1) * (2 / 255.0) - 1.0
+        else:
+            batch[i, 0, :, : line.shape[1]] = line
     return batch, widths

@@ -11,7 +11,6 @@ from .ctc import Decoded, decode_batch
 from .manifest import VersionBundle, load_version
 from .preprocess import pad_batch, preprocess
 
-HORIZONTAL_STRIDE = 4  # must match ocr.crnn.HORIZONTAL_STRIDE (checked by the parity test)
 
 
 class Recognizer:
@@ -47,10 +46,12 @@ class Recognizer:
         """Preprocessed lines (uint8, height x width) -> decoded text, one inference for the batch."""
         if not lines:
             return []
-        batch, widths = pad_batch(lines)
+        batch, widths = pad_batch(lines, style=self.options.style)
         logits = self.logits(batch)
-        frames = [max(1, width // HORIZONTAL_STRIDE) for width in widths]
-        return decode_batch(logits, frames, self.charset)
+        # Each line's share of the frames: the network's horizontal stride is whatever its output says
+        # (4 for this project's CRNN, 8 for PaddleOCR's recognizers).
+        frames = [max(1, width * logits.shape[1] // batch.shape[3]) for width in widths]
+        return decode_batch(logits, frames, self.charset, probabilities=self.bundle.outputs_probabilities)
 
     def recognize_many(self, lines: list[np.ndarray], batch_size: int = 16) -> list[Decoded]:
         """Many preprocessed lines (a page's): batches of similar width, so little time goes on padding."""
