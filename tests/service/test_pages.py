@@ -75,3 +75,33 @@ def test_the_batch_endpoint_reads_pages_within_a_pixel_budget(service_v2):
     response = requests.post(f"{service_v2.url}/ocr/batch", files=[("image", ("a.png", big)), ("image", ("b.png", big))],
                              timeout=60)
     assert response.status_code == 413 and response.json()["code"] == "batch_too_large"
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def test_a_huge_image_and_a_page_of_thousands_of_tiny_words_are_answered_in_bounded_time_and_memory(service_v2):
+    from canary.backends.local import child_pids
+    from PIL import ImageDraw
+
+    huge = encode(Image.new("RGB", (7000, 5600), (250, 250, 250)), "PNG")  # 39.2 Mpx, just under the limit
+    from training.fonts import TRAIN_FONTS, load_font
+
+    crowded = Image.new("L", (960, 960), 255)  # detected at full size: 43 rows x 24 words, over 1,000 boxes
+    draw = ImageDraw.Draw(crowded)
+    face = load_font(TRAIN_FONTS[7], 14)
+    for row in range(43):
+        for column in range(24):
+            draw.text((6 + column * 39, 4 + row * 22), "ab1", font=face, fill=0)
+    for image, most_lines in ((huge, 0), (encode(crowded, "PNG"), 400)):
+        started = time.monotonic()
+        response = requests.post(f"{service_v2.url}/ocr", data=image, headers={"Content-Type": "image/png"},
+                                 timeout=60)
+        body = response.json()
+        assert response.status_code == 200 and time.monotonic() - started < 30
+        assert len(body["lines"]) <= most_lines
+    assert body.get("truncated") is True and len(body["lines"]) == 400
+    workers = child_pids(service_v2.process.pid)
+    assert workers and max(rss_mib(pid) for pid in workers) < 1024
