@@ -14,6 +14,7 @@ from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set,
 from training.evaluate import score
 from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for,
                             missing_font_files)
+from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for
 from training.train import lr_factor
@@ -185,3 +186,45 @@ def test_scores_use_exact_lines_and_character_error_rate():
     assert report["lines"] == 3
     assert report["line_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["char_accuracy"] == pytest.approx(1 - 1 / 13, abs=1e-4)
+
+
+def test_documentation_lines_leave_licences_out_and_keep_real_prose(tmp_path):
+    from training.text_sources import _is_doc_file, documentation_lines
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "README.md").write_text("Install it with `make install`, then run it.\n\u00e9t\u00e9 only\nok\n")
+    (tmp_path / "pkg" / "copyright").write_text("Permission is hereby granted, free of charge, to any person\n")
+    assert not _is_doc_file(tmp_path / "pkg" / "copyright") and _is_doc_file(tmp_path / "pkg" / "NEWS.gz")
+    documentation_lines.cache_clear()
+    try:
+        assert documentation_lines(tmp_path) == ("Install it with `make install`, then run it.",)
+    finally:
+        documentation_lines.cache_clear()
+
+
+def test_photo_recipe_crops_tight_and_its_camera_effects_keep_the_ink():
+    from training.render import PHOTO, _perspective
+
+    tight = Augmentation(probability=0.0, tight_share=1.0)
+    loose = Augmentation(probability=0.0)
+    font = fonts_for("Hello", TRAIN_FONTS)[0]
+    heights = [render_line("Hello", font, random.Random(seed), augmentation).height
+               for augmentation in (tight, loose) for seed in range(20)]
+    assert np.mean(heights[:20]) < np.mean(heights[20:])  # tight crops carry less margin above and below
+    line = render_line("Hello World", font, random.Random(1), CLEAN_AUGMENTATION)
+    ink_before = (255 - np.asarray(line, dtype=np.int64)).sum()
+    warped = _perspective(line, random.Random(2), 255)
+    assert 0.7 < (255 - np.asarray(warped, dtype=np.int64)).sum() / ink_before < 1.3
+    assert PHOTO.tight_share and PHOTO.photo_share and RECIPES["photo"].augmentation is PHOTO
+
+
+def test_the_ui_evaluation_texts_are_fixed_and_never_drawn_for_training():
+    from training.evalset_ui import reserved_texts, ui_texts
+
+    texts = ui_texts()
+    assert len(texts) == 600 and [language for language, _ in texts[:1] + texts[-1:]] == ["en", "zh"]
+    reserved = reserved_texts()
+    assert {text for _, text in texts} <= reserved
+    shard = render_shard(seed=5, count=40, options=PreprocessOptions(), excluded_texts=reserved,
+                         recipe=RECIPES["photo"])
+    assert not reserved & set(shard.texts) and len(shard.texts) == 40
