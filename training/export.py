@@ -57,4 +57,7 @@ def write_version_folder(model: CRNN, config: TrainConfig, charset: Charset, ver
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     write_manifest(version_dir, manifest)
+    from .import_models import DEFAULT_DETECTOR, add_detector  # a version reads pages with the chosen detector
+
+    add_detector(version_dir, DEFAULT_DETECTOR)
     return artifact

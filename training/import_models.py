@@ -40,6 +40,8 @@ SOURCES = {
                                  "rapidocr/models/PP-OCRv6_rec_small.onnx"),
 }
 DETECTOR_FILE = "detector.onnx"
+# The detector our own versions ship with (training/experiments/detector-choice.json says why).
+DEFAULT_DETECTOR = "ppocrv4-mobile"
 RECOGNIZER_FILE = "model.onnx"
 # What PaddleOCR's recognizers expect: BGR at height 48, scaled to [-1, 1]; lines up to 64:1.
 PADDLE_PREPROCESS = PreprocessOptions(height=48, max_width=3072, style="paddle")
