@@ -39,6 +39,9 @@ BAD_REQUESTS = {
                                  "unsupported_media_type"),
     "invalid base64": ({"json": {"image": "not*base64!"}}, 400, "invalid_base64"),
     "JSON without image": ({"json": {"picture": "abc"}}, 400, "missing_image"),
+    "empty JSON image list": ({"json": {"image": []}}, 400, "missing_image"),
+    "deeply nested JSON": ({"data": b"[" * 100000 + b"]" * 100000, "headers": {"Content-Type": "application/json"}},
+                           400, "invalid_json"),
     "JSON that is not an object": ({"data": b"[1, 2", "headers": {"Content-Type": "application/json"}}, 400,
                                    "invalid_json"),
 }
@@ -60,18 +63,28 @@ def test_bad_inputs_get_4xx_json_and_the_service_survives(service_v2):
     assert good["text"] == direct_reading("v2", PNG)
 
 
-@pytest.mark.parametrize("kind", ["animated GIF", "CMYK JPEG", "16-bit PNG"])
+@pytest.mark.parametrize("kind", ["animated GIF", "CMYK JPEG", "16-bit PNG", "CIELab TIFF"])
 def test_unusual_but_valid_images_are_read(service_v2, kind):
     line = Image.open(io.BytesIO(PNG)).convert("L")
     if kind == "animated GIF":
         data = encode(line.convert("P"), "GIF", save_all=True, append_images=[Image.new("P", line.size, 0)])
     elif kind == "CMYK JPEG":
         data = encode(line.convert("CMYK"), "JPEG", quality=95)
-    else:
+    elif kind == "16-bit PNG":
         data = encode(line.point(lambda value: value * 257, mode="I").convert("I;16"), "PNG")
+    else:  # lightness = the line's grey, neutral colour
+        data = encode(Image.merge("LAB", (line, Image.new("L", line.size, 128), Image.new("L", line.size, 128))), "TIFF")
+    assert data and direct_reading("v2", data) == direct_reading("v2", PNG)
     response = requests.post(f"{service_v2.url}/ocr", json={"image": base64.b64encode(data).decode()}, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["text"] == direct_reading("v2", data)
+
+
+def test_an_empty_image_list_on_the_batch_endpoint_is_a_client_error_not_a_success(service_v2):
+    response = requests.post(f"{service_v2.url}/ocr/batch", json={"images": []}, timeout=10)
+    assert response.status_code == 400 and response.json()["code"] == "missing_image"
+    metrics = requests.get(f"{service_v2.url}/metrics", timeout=10).text
+    assert 'endpoint="ocr_batch",status="400"' in metrics and 'endpoint="ocr_batch",status="200"' not in metrics
 
 
 def test_batch_names_the_bad_image(service_v2):

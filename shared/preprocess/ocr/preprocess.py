@@ -71,7 +71,24 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
         raise ImageInputError("not_an_image", "the data is not an image in a supported format") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageInputError("corrupt_image", f"the image could not be decoded: {error}") from error
-    return ImageOps.exif_transpose(image)
+    return ImageOps.exif_transpose(_readable_mode(image))
+
+
+_READABLE_MODES = frozenset({"1", "L", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LA", "PA", "RGBa", "La", "I", "I;16",
+                             "I;16B", "I;16L", "F"})
+
+
+def _readable_mode(image: Image.Image) -> Image.Image:
+    """A mode every later step handles: CIELab keeps its lightness, other exotic modes become RGB, and one
+    Pillow cannot convert is the client's error (ImageInputError), never a 500."""
+    if image.mode in _READABLE_MODES:
+        return image
+    if image.mode == "LAB":
+        return image.getchannel("L")
+    try:
+        return image.convert("RGB")
+    except (ValueError, OSError) as error:
+        raise ImageInputError("unsupported_mode", f"images in colour mode {image.mode} cannot be read") from error
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:

@@ -30,6 +30,8 @@ def request_images(request: Request, max_images: int) -> list[bytes]:
         raise ApiError(415, "unsupported_media_type",
                        f"content type {content_type!r} is not accepted; use multipart/form-data (field 'image'), "
                        "image/*, or application/json with base64 'image'")
+    if not images:
+        raise ApiError(400, "missing_image", "the request holds no image")
     if len(images) > max_images:
         raise ApiError(400, "too_many_images", f"{len(images)} images in one request; the limit is {max_images}")
     return images
@@ -41,7 +43,7 @@ def request_mode(request: Request, modes: tuple[str, ...]) -> str:
     if mode is None and request.mimetype == "multipart/form-data":
         mode = request.form.get("mode")
     if mode is None and request.mimetype == "application/json":
-        payload = request.get_json(silent=True)
+        payload = _json_body(request)
         mode = payload.get("mode") if isinstance(payload, dict) else None
     mode = mode or "auto"
     if mode not in modes:
@@ -49,8 +51,16 @@ def request_mode(request: Request, modes: tuple[str, ...]) -> str:
     return mode
 
 
+def _json_body(request: Request):
+    """The parsed JSON body, or None when it is not JSON (or nested too deeply to parse: a client's error)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _json_images(request: Request) -> list[bytes]:
-    payload = request.get_json(silent=True)
+    payload = _json_body(request)
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_json", "the body is not a JSON object")
     values = payload.get("images", payload.get("image"))
