@@ -72,7 +72,8 @@ function target(r) {
     if (decision.error) {
         r.variables.route_reason = 'pinned';
         r.variables.route_error = decision.error;
-        r.variables.route_message = decision.message;
+        // Built by JSON.stringify, never pasted into a template: a crafted pin cannot change the JSON.
+        r.variables.route_body = JSON.stringify({success: false, code: decision.error, error: decision.message});
         return 'error' + decision.status;
     }
     r.variables.route_reason = decision.reason;

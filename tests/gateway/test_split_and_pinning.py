@@ -47,12 +47,32 @@ def test_a_photo_sized_upload_passes_the_gateway(stack, session):
     assert response.status_code == 400 and response.json()["code"] in ("corrupt_image", "not_an_image")
 
 
+def test_the_gateway_refuses_in_json_and_hides_its_version(stack, session):
+    too_large = session.post(f"{stack.url}/ocr", data=b"0" * (21 * 2**20), headers={"Content-Type": "image/png"},
+                             timeout=30)
+    assert too_large.status_code == 413 and too_large.json()["code"] == "payload_too_large"
+    trace = session.request("TRACE", f"{stack.url}/ocr", timeout=10)
+    assert trace.status_code == 405 and trace.json()["success"] is False
+    huge_header = session.get(f"{stack.url}/ocr", headers={"X-Padding": "a" * 20000}, timeout=10)
+    assert huge_header.status_code == 400 and huge_header.json()["code"] == "headers_too_large"
+    assert all("nginx/" not in response.headers.get("Server", "") for response in (too_large, trace, huge_header))
+
+
 def test_unknown_pin_gets_404_listing_the_deployed_versions(stack, session):
     response = session.post(f"{stack.url}/ocr", data=b"x", headers={"X-Model-Version": "v9",
                                                                     "Content-Type": "image/png"}, timeout=10)
     assert response.status_code == 404
     assert response.json() == {"success": False, "code": "unknown_version",
                                "error": "unknown version 'v9'; deployed: v1, v2"}
+
+
+def test_a_crafted_pin_cannot_change_the_404_json(stack, session):
+    crafted = 'v9", "success": true, "code": "ok'
+    response = session.post(f"{stack.url}/ocr", data=b"x", headers={"X-Model-Version": crafted,
+                                                                   "Content-Type": "image/png"}, timeout=10)
+    body = response.json()  # valid JSON whatever the header holds
+    assert response.status_code == 404 and body["success"] is False and body["code"] == "unknown_version"
+    assert crafted in body["error"]
 
 
 def test_sticky_clients_keep_their_version_and_only_move_to_the_canary(stack, session):
