@@ -20,6 +20,18 @@ function shadowOf(state, version) {
     return state.shadow && version === state.stable && state.shadow !== version ? state.shadow : '';
 }
 
+// The version an unpinned request goes to when the chosen one is down: the canary (even at weight 0),
+// else stable, else any other deployed version; a down stable must not turn every request into a 503.
+function fallbackFor(state, chosen) {
+    var candidates = [state.canary, state.stable].concat(state.deployed);
+    for (var i = 0; i < candidates.length; i++) {
+        if (candidates[i] && candidates[i] !== chosen) {
+            return candidates[i];
+        }
+    }
+    return '';
+}
+
 // The routing decision, free of nginx so it can be tested on its own.
 // Returns {version, fallback, reason, shadow} or {error, status, message}.
 function decide(state, pinned, clientKey, draw) {
@@ -32,7 +44,9 @@ function decide(state, pinned, clientKey, draw) {
     }
     var canary = state.canary && state.canary_weight > 0 ? state.canary : '';
     if (!canary) {
-        return {version: state.stable, fallback: '', reason: 'stable', shadow: shadowOf(state, state.stable)};
+        // Weight 0 (or no canary) sends nothing to another version, unless stable cannot answer.
+        return {version: state.stable, fallback: fallbackFor(state, state.stable), reason: 'stable',
+                shadow: shadowOf(state, state.stable)};
     }
     // The canary owns the lowest buckets: raising the weight only moves clients stable -> canary.
     var threshold = state.canary_weight * BUCKETS / 100;

@@ -54,10 +54,13 @@ def test_sticky_keys_only_move_towards_the_canary_as_the_weight_rises():
         chosen = now
 
 
-def test_no_canary_or_weight_zero_goes_to_stable_without_fallback():
+def test_no_canary_or_weight_zero_goes_to_stable_and_fails_over_to_any_other_deployed_version():
     results = decide([{"state": {**STATE, "canary_weight": 0}, "pinned": "", "key": "", "draw": 0.0},
-                      {"state": {**STATE, "canary": None, "canary_weight": 0}, "pinned": "", "key": "x", "draw": 0}])
-    assert [r["version"] for r in results] == ["v1", "v1"] and all(r["fallback"] == "" for r in results)
+                      {"state": {**STATE, "canary": None, "canary_weight": 0}, "pinned": "", "key": "x", "draw": 0},
+                      {"state": {**STATE, "canary": None, "canary_weight": 0, "deployed": ["v1"]}, "pinned": "",
+                       "key": "", "draw": 0.0}])
+    assert [r["version"] for r in results] == ["v1", "v1", "v1"]
+    assert [r["fallback"] for r in results] == ["v2", "v2", ""]  # only a lone version has nowhere to go
 
 
 def test_only_what_stable_answers_is_mirrored_to_the_shadow():

@@ -32,3 +32,14 @@ def test_status_reports_health_and_figures_per_version(stack, session):
     v1 = report["versions"]["v1"]
     assert v1["ready"] and v1["requests"] >= 1 and v1["error_rate"] == 0.0
     assert v1["p95_ms"] >= v1["p50_ms"] > 0
+
+
+def test_a_dead_stable_at_weight_zero_is_covered_by_the_other_ready_version(stack, session):
+    stack.set_weight(0)
+    stack.backend.stop_version("v1")
+    try:
+        answers = [session.get(f"{stack.url}/", timeout=10) for _ in range(20)]
+        assert [response.status_code for response in answers] == [200] * 20
+        assert {response.headers["X-Model-Version"] for response in answers} == {"v2"}
+    finally:
+        stack.backend.start_version("v1")  # returns once v1 is ready again
