@@ -58,6 +58,14 @@ def test_the_gateway_refuses_in_json_and_hides_its_version(stack, session):
     assert all("nginx/" not in response.headers.get("Server", "") for response in (too_large, trace, huge_header))
 
 
+def test_an_odd_request_id_is_replaced_once_for_header_body_and_logs(stack, session):
+    response = session.post(f"{stack.url}/ocr", files={"image": ("l.png", rendered_line("2026-11-24"))},
+                            headers={"X-Request-Id": "<odd id>"}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["X-Request-Id"] != "<odd id>"
+    assert response.json()["request_id"] == response.headers["X-Request-Id"]
+
+
 def test_unknown_pin_gets_404_listing_the_deployed_versions(stack, session):
     response = session.post(f"{stack.url}/ocr", data=b"x", headers={"X-Model-Version": "v9",
                                                                     "Content-Type": "image/png"}, timeout=10)
