@@ -92,15 +92,25 @@ def _readable_mode(image: Image.Image) -> Image.Image:
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
-    """Any PIL mode -> uint8 luminance; transparency is composited over white, 16-bit is rescaled."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        if image.mode == "F":
-            low, high = float(values.min()), float(values.max())
-            scaled = (values - low) / (high - low) * 255.0 if high > low else np.zeros_like(values)
-        else:
-            scaled = values / (65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0) * 255.0
-        return np.clip(scaled, 0, 255).astype(np.uint8)
+    """Any PIL mode -> uint8 luminance; transparency is composited over white, 16-bit is rescaled.
+
+    Deep images are narrowed in place or in float32, never through float64 copies: a 40 Mpx 16-bit image
+    costs its own 80 MB plus the 40 MB result, not a gigabyte.
+    """
+    if image.mode.startswith("I;16"):
+        values = np.array(image, dtype=np.uint16)
+        np.right_shift(values, 8, out=values)
+        return values.astype(np.uint8)
+    if image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        low, high = (float(values.min()), float(values.max())) if image.mode == "F" else (0.0, float(values.max()))
+        if image.mode == "I" and high <= 255:
+            return np.clip(values, 0, 255).astype(np.uint8)
+        if high <= low:
+            return np.zeros(values.shape, dtype=np.uint8)
+        values -= low
+        values *= 255.0 / (high - low)
+        return values.astype(np.uint8)
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

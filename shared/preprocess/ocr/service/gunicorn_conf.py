@@ -16,6 +16,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))  # inside docker's 10 s stop window
 keepalive = 15
+# Recycle each worker after this many requests (staggered by the jitter so both never restart at once):
+# memory a large page left in the allocator is given back to the system.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
 accesslog = None  # the app logs one JSON line per inference
 errorlog = "-"
 loglevel = "warning"
