@@ -188,9 +188,15 @@ def smoke_failures(backend: Backend, version: str, smoke_dir: Path) -> list[str]
     return failures
 
 
-def manifest_accuracy(backend: Backend, version: str) -> float | None:
-    manifest = requests.get(f"{backend.service_url(version)}/version", timeout=5).json()
-    return manifest.get("metrics", {}).get("evaluation", {}).get("overall", {}).get("line_accuracy")
+def manifest_accuracies(backend: Backend, versions: tuple[str, str]) -> tuple[str, list[float]] | None:
+    """Both versions' evaluated line accuracy on one set: the blind UI set (the figure that counts) when both
+    manifests have it, else the first evaluation set. None when they share none."""
+    metrics = [requests.get(f"{backend.service_url(v)}/version", timeout=5).json().get("metrics", {}) for v in versions]
+    for evaluation in ("ui", "evaluation"):
+        found = [entry.get(evaluation, {}).get("overall", {}).get("line_accuracy") for entry in metrics]
+        if None not in found:
+            return evaluation, found
+    return None
 
 
 def prechecks(backend: Backend, store: StateStore, version: str, config: RolloutConfig, out) -> str:
@@ -206,13 +212,15 @@ def prechecks(backend: Backend, store: StateStore, version: str, config: Rollout
     if failures:
         raise UnsafeMove(f"{version} misreads {len(failures)} smoke line(s): " + "; ".join(failures))
     out(f"precheck: {version} reads the smoke set ({config.smoke_dir.name}/) exactly")
-    canary_accuracy, stable_accuracy = manifest_accuracy(backend, version), manifest_accuracy(backend, state.stable)
-    if canary_accuracy is None or stable_accuracy is None:
-        raise UnsafeMove("a manifest has no evaluation figures (metrics.evaluation.overall.line_accuracy)")
+    shared = manifest_accuracies(backend, (version, state.stable))
+    if shared is None:
+        raise UnsafeMove("the manifests share no evaluation figures (make eval VERSION=vN --write-manifest writes them)")
+    evaluation, (canary_accuracy, stable_accuracy) = shared
     if canary_accuracy < stable_accuracy - config.max_accuracy_drop:
         raise UnsafeMove(f"{version}'s evaluated line accuracy {canary_accuracy:.1%} is below {state.stable}'s "
                          f"{stable_accuracy:.1%} by more than {config.max_accuracy_drop:.1%}")
-    out(f"precheck: evaluated line accuracy {canary_accuracy:.1%} vs {state.stable} {stable_accuracy:.1%}")
+    out(f"precheck: evaluated line accuracy ({evaluation} set) {canary_accuracy:.1%} vs {state.stable} "
+        f"{stable_accuracy:.1%}")
     if config.min_shadow_agreement is not None:
         figures = compare(backend, state.stable, version)
         if figures["pairs"] < config.min_requests:
