@@ -14,14 +14,15 @@ from ocr.preprocess import decode_image
 from ocr.runtime import Recognizer
 from tests.helpers import version_dir
 from training.fonts import TRAIN_FONTS, fonts_for
-from training.render import CLEAN, render_line
+from training.render import CLEAN, HARD, render_line
 
 KNOWN_TEXTS = ("2026-11-24", "Hello World", "中文识别", "1,000.50")
 PAGE_TEXTS = ("Invoice 2026-11-25", "中文识别服务", "Total: 1,250.00")
 
 
-def rendered_line(text: str, format: str = "PNG", seed: int = 3) -> bytes:
-    image = render_line(text, fonts_for(text, TRAIN_FONTS)[0], random.Random(seed), CLEAN)
+def rendered_line(text: str, format: str = "PNG", seed: int = 3, hard: bool = False) -> bytes:
+    """A clean line in a training font, or with ``hard`` a small, faint, blurred and noisy one."""
+    image = render_line(text, fonts_for(text, TRAIN_FONTS)[0], random.Random(seed), HARD if hard else CLEAN)
     buffer = io.BytesIO()
     image.save(buffer, format=format)
     return buffer.getvalue()
