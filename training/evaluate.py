@@ -62,6 +62,13 @@ def evaluate(recognizer: Recognizer, items: list[EvalItem], batch_size: int = 1)
     return report
 
 
+def store_metrics(directory: Path, **figures) -> None:
+    """Put figures into the version's manifest under metrics (others kept), and say so."""
+    bundle = load_version(directory)
+    write_manifest(directory, {**bundle.manifest, "metrics": {**bundle.manifest.get("metrics", {}), **figures}})
+    print(json.dumps({"written": str(directory / "manifest.json"), "metrics": sorted(figures)}))
+
+
 def format_report(version: str, report: dict, title: str = "first evaluation set (synthetic; tuned on)",
                   groups: tuple[str, ...] = REPORT_GROUPS) -> str:
     rows = [f"{version}: {title} ({report['overall']['lines']} lines, {report['seconds']} s)",
@@ -92,9 +99,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({"ui": ui_report, "evaluation": report}, indent=2) + "\n", encoding="utf-8")
     if args.write_manifest:
-        bundle = load_version(directory)
-        metrics = {**bundle.manifest.get("metrics", {}), "evaluation": report, "ui": ui_report}
-        write_manifest(directory, {**bundle.manifest, "metrics": metrics})
+        store_metrics(directory, evaluation=report, ui=ui_report)
         print(json.dumps({"written": str(directory / "manifest.json")}))
 
 

@@ -7,7 +7,6 @@ answer's rows. Both after the line set's scoring normalisation. Totals only: the
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -16,10 +15,10 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from ocr.charset import normalize_for_scoring
-from ocr.manifest import load_version, write_manifest
 from ocr.page import PageReader
 
 from .evalpages import KINDS, PAGES_PER_KIND, build_page_set
+from .evaluate import store_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,10 +82,7 @@ def main() -> None:
     report = evaluate_pages(PageReader.from_directory(directory), args.pages_per_kind)
     print(format_report(args.version, report))
     if args.write_manifest:
-        bundle = load_version(directory)
-        metrics = {**bundle.manifest.get("metrics", {}), "pages": report}
-        write_manifest(directory, {**bundle.manifest, "metrics": metrics})
-        print(json.dumps({"written": str(directory / "manifest.json")}))
+        store_metrics(directory, pages=report)
 
 
 if __name__ == "__main__":
