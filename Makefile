@@ -49,6 +49,7 @@ WARM_START = $(shell sed -n 's|.*"init_from": "\(.*\)".*|training/checkpoints/\1
 train: cache training/checkpoints/chars.pt $(WARM_START)
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $(VERSION)
 	$(PY) -m training.evaluate --version $(VERSION) --write-manifest
+	$(PY) -m training.evaluate_pages --version $(VERSION) --write-manifest
 	$(PY) -m training.model_card --version $(VERSION)
 
 eval: deps
