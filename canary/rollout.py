@@ -233,6 +233,14 @@ def prechecks(backend: Backend, store: StateStore, version: str, config: Rollout
     return state.stable
 
 
+class Unreachable(CanaryError):
+    """A version whose metrics could not be scraped (down, hung or cut off)."""
+
+    def __init__(self, version: str, message: str) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 class Runner:
     """Drives one rollout until it is promoted, rolled back or aborted. `sleep` and `clock` are injectable
     so the walk can be tested quickly; `out` receives every decision line."""
@@ -244,11 +252,38 @@ class Runner:
         self.out, self.sleep, self.clock = out, sleep, clock
 
     def _figures(self, progress: Progress) -> dict[str, VersionFigures]:
-        return {version: scrape(self.backend.service_url(version)) for version in (progress.version, progress.stable)}
+        """Both versions' figures now. Raises Unreachable naming the version whose /metrics did not answer."""
+        figures = {}
+        for version in (progress.version, progress.stable):
+            try:
+                figures[version] = scrape(self.backend.service_url(version))
+            except requests.RequestException as error:
+                raise Unreachable(version, f"{version} did not answer its metrics scrape ({type(error).__name__})") \
+                    from error
+        return figures
 
     def _new_window(self, progress: Progress) -> None:
         progress.window_started = self.clock()
         progress.window_start = {version: figures.to_json() for version, figures in self._figures(progress).items()}
+
+    def _changed_outside(self, progress: Progress) -> str:
+        """Why the routing state is no longer the one this rollout set ("" when it is): an operator's
+        rollback, weight move or promote wins, and the rollout must not undo it."""
+        state = self.store.read()
+        expected = (progress.stable, progress.version, self.config.steps[progress.step])
+        if (state.stable, state.canary, state.canary_weight) == expected:
+            return ""
+        return (f"the routing state was changed outside the rollout (stable {state.stable}, canary {state.canary} at "
+                f"{state.canary_weight}%; the rollout had {expected[1]} at {expected[2]}%): it stops and leaves it so")
+
+    def _on_unreachable(self, progress: Progress, error: "Unreachable") -> None:
+        """An unreachable or hung canary is rolled back; an unreachable stable pauses the rollout."""
+        if error.version == progress.version:
+            commands.rollback(self.backend, self.store, force=True)
+            progress.status, progress.reason = "rolled_back", str(error)
+        else:
+            progress.status, progress.reason = "paused", f"{error}; `rollout resume` tries again"
+        self.out(f"rollout {progress.status}: {progress.reason}")
 
     def _set_step(self, progress: Progress, step: int) -> None:
         progress.step = step
@@ -292,7 +327,14 @@ class Runner:
                 progress = self.rollouts.read()  # pause or abort may have come in meanwhile
                 window = progress.window_started
                 if progress.status == "running":
-                    self._check(progress)
+                    interference = self._changed_outside(progress)
+                    if interference:
+                        progress.status, progress.reason = "aborted", interference
+                    else:
+                        try:
+                            self._check(progress)
+                        except Unreachable as error:
+                            self._on_unreachable(progress, error)
                     self.rollouts.write(progress)
             if progress.status == "running" and progress.window_started == window:
                 self.sleep(self.config.check_seconds)  # no verdict yet: let the window grow

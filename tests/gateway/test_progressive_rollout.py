@@ -166,3 +166,43 @@ def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, 
     assert "resuming the rollout of v2" in output and "rollout aborted" in output
     assert stack.store.read().canary_weight == 0 and rollouts.read().status == "aborted"
 
+
+
+def test_an_operators_rollback_during_a_rollout_stops_it_and_is_never_undone(stack):
+    clients = [LoopingClient(stack.url) for _ in range(2)]
+    for client in clients:
+        client.start()
+    runner = RunnerThread(stack, fast_config(step_seconds=3), "v2")
+    runner.start()
+    try:
+        wait_for(lambda: stack.store.read().canary_weight == 60, what="step 2")
+        assert stack.cli("rollback").returncode == 0
+        runner.join(timeout=60)
+        time.sleep(1)  # long enough for a runner that had not stopped to move the weight again
+    finally:
+        for client in clients:
+            client.finish()
+    assert runner.error is None, runner.error
+    assert runner.result.status == "aborted" and "changed outside the rollout" in runner.result.reason
+    state = stack.store.read()
+    assert (state.stable, state.canary_weight) == ("v1", 0)  # the operator's rollback stands
+
+
+def test_a_canary_that_dies_mid_rollout_is_rolled_back_without_the_runner_crashing(stack):
+    clients = [LoopingClient(stack.url) for _ in range(2)]
+    for client in clients:
+        client.start()
+    runner = RunnerThread(stack, fast_config(step_seconds=3), "v2")
+    runner.start()
+    try:
+        wait_for(lambda: stack.store.read().canary_weight == 60, what="step 2")
+        stack.backend.stop_version("v2")
+        runner.join(timeout=60)
+    finally:
+        for client in clients:
+            client.finish()
+        stack.backend.start_version("v2")
+    assert runner.error is None, runner.error
+    assert runner.result.status == "rolled_back" and "v2 did not answer" in runner.result.reason
+    assert stack.store.read().canary_weight == 0
+    assert RolloutStore(stack.store).read().status == "rolled_back"  # not left "running" on a dead canary
