@@ -13,12 +13,14 @@ import json
 import os
 import re
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .errors import CanaryError, UnsafeMove
 
 FORMAT_VERSION = 1
+LOCK_TIMEOUT_S = 10.0  # a writer waits this long for another one, then says who holds the lock
 VERSION_NAME = re.compile(r"^v[0-9]{1,4}$")
 
 
@@ -66,8 +68,9 @@ class RoutingState:
         return cls(**{**data, "deployed": tuple(data["deployed"])})
 
 
-def write_json_atomically(path: Path, data) -> None:
-    """Temp file in the same folder, fsync, replace: a reader sees the old or the new document, whole."""
+def write_json_atomically(path: Path, data, before_replace=lambda: None) -> None:
+    """Temp file in the same folder, fsync, replace: a reader sees the old or the new document, whole.
+    ``before_replace`` runs once the new document is safely on disk; if it raises, nothing is replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
     try:
@@ -77,11 +80,19 @@ def write_json_atomically(path: Path, data) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)  # readable by a gateway running as another user (docker)
+        before_replace()
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Temp files a killed writer left beside ``path``. Call under the writers' lock: no live writer has one."""
+    for stale in path.parent.glob(f".{path.stem}-*.json"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
 
 
 @dataclass
@@ -111,29 +122,59 @@ class StateStore:
             raise CanaryError(f"routing state {self.state_path} is unreadable: {error}") from error
 
     @contextlib.contextmanager
-    def locked(self):
-        """One writer at a time: two operators cannot interleave read-modify-write."""
+    def locked(self, timeout_s: float = LOCK_TIMEOUT_S):
+        """One writer at a time: two operators cannot interleave read-modify-write. Raises CanaryError, naming
+        the holder, when another writer keeps the lock for longer than ``timeout_s``."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(self.directory / ".lock", "a+") as lock:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        lock.seek(0)
+                        holder = lock.read().strip() or "an unknown process"
+                        raise CanaryError(f"the routing state is locked by {holder} for over {timeout_s:.0f} s; "
+                                          "nothing was changed (try again, or stop that process)") from None
+                    time.sleep(0.05)
+            lock.truncate(0)
+            lock.write(f"pid {os.getpid()} ({self.actor})")
+            lock.flush()
             try:
+                remove_stale_temporaries(self.state_path)
                 yield
             finally:
+                lock.truncate(0)
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def write(self, state: RoutingState, action: str, **details) -> RoutingState:
-        """Validate, then replace routing.json atomically and append a history line. Call under locked()."""
+        """Validate, then record the change in the history and replace routing.json, as one step: when the
+        history line cannot be written the state is not changed (CanaryError). Call under locked()."""
         previous = self.read() if self.exists() else None
         state = replace(state, generation=(previous.generation + 1) if previous else 1).validate()
-        write_json_atomically(self.state_path, state.to_json())
         entry = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
                  "actor": self.actor, "action": action, **details,
                  "before": previous.to_json() if previous else None, "after": state.to_json()}
-        with open(self.history_path, "a", encoding="utf-8") as history:
-            history.write(json.dumps(entry) + "\n")
-            history.flush()
-            os.fsync(history.fileno())
+        write_json_atomically(self.state_path, state.to_json(), before_replace=lambda: self._record(entry))
         return state
+
+    def _record(self, entry: dict) -> None:
+        try:
+            with open(self.history_path, "a", encoding="utf-8") as history:
+                size = history.tell()
+                try:
+                    history.write(json.dumps(entry) + "\n")
+                    history.flush()
+                    os.fsync(history.fileno())
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        history.truncate(size)  # no half line for `rollback` to trip over
+                    raise
+        except OSError as error:
+            raise CanaryError(f"could not record the change in {self.history_path} ({error}); "
+                              "the routing state is unchanged") from error
 
     def history(self) -> list[dict]:
         if not self.history_path.exists():

@@ -68,3 +68,48 @@ def test_metrics_page_figures():
     figures = parse(page)
     assert figures.requests == 100 and figures.error_rate == pytest.approx(0.1)
     assert figures.mean_confidence == pytest.approx(0.8) and figures.latency_quantile(0.5) is None
+
+
+def test_a_change_whose_history_line_cannot_be_written_does_not_happen(tmp_path):
+    from canary.errors import CanaryError
+
+    store = StateStore(tmp_path)
+    with store.locked():
+        store.write(GOOD, "up")
+    store.history_path.unlink()
+    store.history_path.mkdir()  # appending now fails, as on a full or read-only disk
+    with store.locked(), pytest.raises(CanaryError, match="routing state is unchanged"):
+        store.write(replace(GOOD, canary_weight=0), "rollback")
+    assert store.read().canary_weight == 30 and list(tmp_path.glob(".routing-*.json")) == []
+
+
+def test_temp_files_of_a_killed_writer_are_removed_by_the_next_one(tmp_path):
+    store = StateStore(tmp_path)
+    (tmp_path / ".routing-abc123.json").write_text("{half a docu")
+    with store.locked():
+        store.write(GOOD, "up")
+    assert list(tmp_path.glob(".routing-*.json")) == [] and store.read() == replace(GOOD, generation=1)
+
+
+def test_a_stuck_lock_holder_makes_writers_fail_quickly_with_its_name(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from canary.errors import CanaryError
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; lock = open(sys.argv[1], 'a+'); fcntl.flock(lock, fcntl.LOCK_EX); "
+        "lock.write('pid 4242 (stuck-operator)'); lock.flush(); print('held', flush=True); time.sleep(30)"),
+        str(tmp_path / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(CanaryError, match=r"locked by pid 4242 \(stuck-operator\)"):
+            with StateStore(tmp_path).locked(timeout_s=0.5):
+                pass
+        assert time.monotonic() - started < 3
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
