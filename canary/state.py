@@ -107,6 +107,11 @@ class StateStore:
         return self.directory / "routing.json"
 
     @property
+    def last_good_path(self) -> Path:
+        """A copy of the last valid state: the gateway routes by it when routing.json is broken."""
+        return self.directory / "routing.last-good.json"
+
+    @property
     def history_path(self) -> Path:
         return self.directory / "history.jsonl"
 
@@ -143,7 +148,8 @@ class StateStore:
             lock.write(f"pid {os.getpid()} ({self.actor})")
             lock.flush()
             try:
-                remove_stale_temporaries(self.state_path)
+                for path in (self.state_path, self.last_good_path):
+                    remove_stale_temporaries(path)
                 yield
             finally:
                 lock.truncate(0)
@@ -158,6 +164,7 @@ class StateStore:
                  "actor": self.actor, "action": action, **details,
                  "before": previous.to_json() if previous else None, "after": state.to_json()}
         write_json_atomically(self.state_path, state.to_json(), before_replace=lambda: self._record(entry))
+        write_json_atomically(self.last_good_path, state.to_json())
         return state
 
     def _record(self, entry: dict) -> None:

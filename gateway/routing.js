@@ -66,9 +66,37 @@ function clientKeyOf(r) {
     return match ? match[1] : '';
 }
 
+// A state that cannot misroute: the same rules the control tool validates before writing.
+function usable(state) {
+    return state !== null && typeof state === 'object' && Array.isArray(state.deployed) &&
+        typeof state.stable === 'string' && state.deployed.indexOf(state.stable) >= 0 &&
+        typeof state.canary_weight === 'number' && state.canary_weight >= 0 && state.canary_weight <= 100 &&
+        (!state.canary || state.deployed.indexOf(state.canary) >= 0);
+}
+
+function readFile(path) {
+    var state = JSON.parse(require('fs').readFileSync(path));
+    if (!usable(state)) {
+        throw new Error('inconsistent routing state');
+    }
+    return state;
+}
+
+// routing.json, or, when it is missing, truncated or inconsistent, the last good copy the tool keeps
+// beside it (routing.last-good.json): traffic keeps flowing by the last state that was valid, and the
+// access log says so ("state": "last_good") with a warning in the error log.
 function readState(r) {
-    var fs = require('fs');
-    return JSON.parse(fs.readFileSync(r.variables.routing_state_path));
+    var path = r.variables.routing_state_path;
+    try {
+        var state = readFile(path);
+        r.variables.route_state = 'current';
+        return state;
+    } catch (e) {
+        var lastGood = readFile(path.replace(/\.json$/, '.last-good.json'));
+        r.variables.route_state = 'last_good';
+        r.warn('routing state ' + path + ' unusable (' + e.message + '): routing by the last good state');
+        return lastGood;
+    }
 }
 
 // js_set $ocr_target: the chosen version (or error404/error503); also fills $route_reason,
@@ -105,4 +133,4 @@ function loggedRoute(r) {
     return answered && chosen !== 'none' && answered !== chosen ? 'failover' : r.variables.route_reason;
 }
 
-export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute};
+export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute, usable: usable};

@@ -43,3 +43,26 @@ def test_a_dead_stable_at_weight_zero_is_covered_by_the_other_ready_version(stac
         assert {response.headers["X-Model-Version"] for response in answers} == {"v2"}
     finally:
         stack.backend.start_version("v1")  # returns once v1 is ready again
+
+
+def test_a_broken_routing_state_is_routed_by_the_last_good_one_and_the_log_says_so(stack, session):
+    stack.set_weight(100)  # the last good state: everything unpinned to v2
+    state_path = stack.store.state_path
+    good = state_path.read_text()
+    try:
+        for broken in ("", good[: len(good) // 2], "null", json.dumps({**json.loads(good), "stable": "v7"})):
+            state_path.write_text(broken)
+            answers = [session.get(f"{stack.url}/", timeout=10) for _ in range(10)]
+            assert {response.status_code for response in answers} == {200}, broken
+            assert {response.headers["X-Model-Version"] for response in answers} == {"v2"}, broken
+            pinned = session.get(f"{stack.url}/", headers={"X-Model-Version": "v1"}, timeout=10)
+            assert pinned.headers["X-Model-Version"] == "v1"
+        state_path.unlink()
+        assert session.get(f"{stack.url}/", timeout=10).headers["X-Model-Version"] == "v2"
+    finally:
+        state_path.write_text(good)
+    log = [json.loads(line) for line in (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()]
+    assert any(entry["state"] == "last_good" for entry in log) and log[-1]["state"] == "last_good"
+    assert session.get(f"{stack.url}/", timeout=10).status_code == 200
+    log = [json.loads(line) for line in (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()]
+    assert log[-1]["state"] == "current"
