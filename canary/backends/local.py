@@ -23,13 +23,18 @@ def version_port(version: str, base: int) -> int:
     return base + int(version[1:])
 
 
-def pid_alive(pid_file: Path) -> int | None:
+def pid_alive(pid_file: Path, program: str = "") -> int | None:
+    """The pid a pid file names, when that process runs and (given ``program``) is that program: a zombie, or
+    a pid another program has reused since (a stale file), counts as gone, so it is never signalled."""
     try:
         pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (OSError, ValueError, IndexError):
         return None
+    if state == "Z" or program not in command:
+        return None
+    return pid
 
 
 def child_pids(parent: int) -> set[int]:
@@ -67,7 +72,7 @@ class LocalBackend(Backend):
         version_dir = self.services_dir / f"ocr-{version}"
         if not (version_dir / "manifest.json").exists():
             raise CanaryError(f"no version folder {version_dir}")
-        if pid_alive(self._pid_file(version)) is None:
+        if pid_alive(self._pid_file(version), "gunicorn") is None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, "OCR_VERSION_DIR": str(version_dir), "PYTHONPATH": str(ROOT),
                    "GUNICORN_BIND": f"127.0.0.1:{version_port(version, self.service_port_base)}",
@@ -81,12 +86,12 @@ class LocalBackend(Backend):
         self.wait_until_ready(version, READY_TIMEOUT_S, f"see {self.run_dir}/ocr-{version}.log")
 
     def stop_version(self, version: str) -> None:
-        pid = pid_alive(self._pid_file(version))
+        pid = pid_alive(self._pid_file(version), "gunicorn")
         if pid is None:
             return
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and pid_alive(self._pid_file(version)) == pid:
+        while time.monotonic() < deadline and pid_alive(self._pid_file(version), "gunicorn") == pid:
             time.sleep(0.1)
 
     def health(self, version: str) -> VersionHealth:
@@ -121,7 +126,7 @@ class LocalBackend(Backend):
         if check.returncode != 0:
             raise CanaryError(f"rendered gateway config is invalid: {check.stderr.strip()}")
         os.replace(temporary, config_path)
-        pid = pid_alive(self._gateway_dir / "nginx.pid")
+        pid = pid_alive(self._gateway_dir / "nginx.pid", "nginx")
         if pid is None:
             started = subprocess.run(["nginx", "-c", str(config_path)], capture_output=True, text=True)
             if started.returncode != 0:
@@ -136,10 +141,10 @@ class LocalBackend(Backend):
                 time.sleep(0.05)
 
     def gateway_running(self) -> bool:
-        return pid_alive(self._gateway_dir / "nginx.pid") is not None
+        return pid_alive(self._gateway_dir / "nginx.pid", "nginx") is not None
 
     def stop_all(self) -> None:
-        pid = pid_alive(self._gateway_dir / "nginx.pid")
+        pid = pid_alive(self._gateway_dir / "nginx.pid", "nginx")
         if pid is not None:
             os.kill(pid, signal.SIGQUIT)
         for pid_file in self.run_dir.glob("ocr-v*.pid"):

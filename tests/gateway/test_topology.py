@@ -1,5 +1,6 @@
 """Deploy and retire change the set of versions (one reload each); status reports live figures."""
 import json
+import time
 
 from canary.backends.local import pid_alive
 
@@ -61,8 +62,13 @@ def test_a_broken_routing_state_is_routed_by_the_last_good_one_and_the_log_says_
         assert session.get(f"{stack.url}/", timeout=10).headers["X-Model-Version"] == "v2"
     finally:
         state_path.write_text(good)
-    log = [json.loads(line) for line in (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()]
-    assert any(entry["state"] == "last_good" for entry in log) and log[-1]["state"] == "last_good"
+    assert logged_states(stack)[-1] == "last_good"
     assert session.get(f"{stack.url}/", timeout=10).status_code == 200
-    log = [json.loads(line) for line in (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()]
-    assert log[-1]["state"] == "current"
+    assert logged_states(stack)[-1] == "current"
+
+
+def logged_states(stack, settle_s: float = 0.3) -> list[str]:
+    """The routing-state source of each access-log line; nginx writes a line just after answering."""
+    time.sleep(settle_s)
+    log = (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()
+    return [json.loads(line)["state"] for line in log]

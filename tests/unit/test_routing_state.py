@@ -113,3 +113,4 @@ def test_a_stuck_lock_holder_makes_writers_fail_quickly_with_its_name(tmp_path):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
