@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--versions", default="v1,v2")
     up.add_argument("--stable", default="v1")
     sub.add_parser("down", help="stop the gateway and every service")
-    sub.add_parser("status", help="routing state, health and live figures per version")
+    status_parser = sub.add_parser("status", help="routing state, health and live figures per version (a table)")
+    status_parser.add_argument("--json", action="store_true", help="the same as JSON, for scripts")
     canary = sub.add_parser("canary", help="send WEIGHT%% of unpinned traffic to the canary")
     canary.add_argument("weight", type=weight)
     canary.add_argument("--version", help="the canary version (default: the current one)")
@@ -148,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             (store.directory.parent / "mode").unlink(missing_ok=True)
             print("stopped")
         elif args.command == "status":
-            print(json.dumps(commands.status(backend, store), indent=2))
+            report = commands.status(backend, store)
+            print(json.dumps(report, indent=2) if args.json else commands.status_table(report))
         elif args.command == "canary":
             _print_state(*commands.set_canary_weight(backend, store, args.weight, args.version, args.force))
         elif args.command == "promote":

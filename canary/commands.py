@@ -138,21 +138,64 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
     return new_state
 
 
-def status(backend: Backend, store: StateStore) -> dict:
+def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
+    """The routing state and, per deployed version, its role, weight, health and live figures; the request
+    rate is measured over ``sample_s`` seconds between two scrapes."""
     state = store.read()
+    first = {version: _scrape_or_error(backend, version) for version in state.deployed}
+    started = time.monotonic()
+    time.sleep(sample_s)
     versions = {}
     for version in state.deployed:
         health = backend.health(version)
-        entry = {"alive": health.alive, "ready": health.ready, "address": health.address}
-        if health.alive:
-            try:
-                figures = metrics.scrape(backend.service_url(version))
-                p50, p95 = figures.latency_quantile(0.5), figures.latency_quantile(0.95)
-                entry.update(requests=int(figures.requests), error_rate=figures.error_rate,
-                             p50_ms=p50 * 1000 if p50 is not None else None,
-                             p95_ms=p95 * 1000 if p95 is not None else None,
-                             mean_confidence=figures.mean_confidence)
-            except requests.RequestException as error:
-                entry["metrics_error"] = type(error).__name__
+        entry = {"role": role_of(state, version), "weight": weight_of(state, version), "alive": health.alive,
+                 "ready": health.ready, "address": health.address}
+        figures = _scrape_or_error(backend, version)
+        if isinstance(figures, str) or isinstance(first[version], str):
+            entry["metrics_error"] = figures if isinstance(figures, str) else first[version]
+        else:
+            p50, p95 = figures.latency_quantile(0.5), figures.latency_quantile(0.95)
+            entry.update(requests=int(figures.requests),
+                         requests_per_s=(figures.requests - first[version].requests) / (time.monotonic() - started),
+                         error_rate=figures.error_rate, p50_ms=p50 * 1000 if p50 is not None else None,
+                         p95_ms=p95 * 1000 if p95 is not None else None, mean_confidence=figures.mean_confidence)
         versions[version] = entry
     return {"state": state.to_json(), "versions": versions}
+
+
+def _scrape_or_error(backend: Backend, version: str):
+    """The version's figures, or the name of the error that kept them away."""
+    try:
+        return metrics.scrape(backend.service_url(version))
+    except requests.RequestException as error:
+        return type(error).__name__
+
+
+def role_of(state: RoutingState, version: str) -> str:
+    return {state.stable: "stable", state.canary: "canary", state.shadow: "shadow"}.get(version, "deployed")
+
+
+def weight_of(state: RoutingState, version: str) -> int:
+    """The share of unpinned traffic the version gets, in percent."""
+    if version == state.stable:
+        return 100 - (state.canary_weight if state.canary else 0)
+    return state.canary_weight if version == state.canary else 0
+
+
+def status_table(report: dict) -> str:
+    """The status report for people: one row per version, figures rounded."""
+    def number(value, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    rows = [("version", "role", "weight", "ready", "req/s", "errors", "p50 ms", "p95 ms", "confidence")]
+    for version, entry in report["versions"].items():
+        rows.append((version, entry["role"], f"{entry['weight']}%", "yes" if entry["ready"] else "NO",
+                     number(entry.get("requests_per_s"), ".1f"), number(entry.get("error_rate"), ".1%"),
+                     number(entry.get("p50_ms"), ".0f"), number(entry.get("p95_ms"), ".0f"),
+                     number(entry.get("mean_confidence"), ".3f")))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    state = report["state"]
+    shadow = f", shadow {state['shadow']}" if state.get("shadow") else ""
+    return "\n".join([f"stable {state['stable']}, canary {state['canary'] or '-'} at {state['canary_weight']}%{shadow}",
+                      *lines])

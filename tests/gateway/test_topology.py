@@ -26,9 +26,16 @@ def test_status_reports_health_and_figures_per_version(stack, session):
     stack.answered_by(session, 5, **{"X-Model-Version": "v1"})
     session.post(f"{stack.url}/ocr", data=b"", headers={"Content-Type": "image/png", "X-Model-Version": "v1"},
                  timeout=5)
-    completed = stack.cli("status")
+    completed = stack.cli("status", "--json")
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
+    assert report["versions"]["v1"]["role"] == "stable" and report["versions"]["v1"]["weight"] == 100
+    assert report["versions"]["v2"]["role"] == "canary" and report["versions"]["v2"]["weight"] == 0
+    table = stack.cli("status").stdout.splitlines()
+    assert table[0] == "stable v1, canary v2 at 0%"
+    assert table[1].split() == ["version", "role", "weight", "ready", "req/s", "errors", "p50", "ms", "p95", "ms",
+                                "confidence"]
+    assert table[2].split()[:4] == ["v1", "stable", "100%", "yes"] and table[3].split()[:4] == ["v2", "canary", "0%", "yes"]
     assert report["state"]["stable"] == "v1"
     v1 = report["versions"]["v1"]
     assert v1["ready"] and v1["requests"] >= 1 and v1["error_rate"] == 0.0
