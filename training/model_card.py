@@ -168,7 +168,7 @@ def blindness_caveat(recipes: list[str]) -> list[str]:
     driven = [recipe for recipe in ERROR_DRIVEN_RECIPES if recipe in recipes]
     if not driven:
         return []
-    return [f"- The unseen-font figure is not blind: recipes {', '.join(f'`{r}`' for r in driven)} were designed "
+    return [f"- The first set's unseen-font figure is not blind: recipes {', '.join(f'`{r}`' for r in driven)} were designed "
             "after reading this model's misreads on LXGW WenKai (its 9 drawn as a bowl on a straight stem, read as "
             "q). No WenKai glyph or evaluation text was trained on; the `blind_font` row is the check nobody "
             "tuned for."]

@@ -126,14 +126,18 @@ def test_no_traffic_is_inconclusive_the_rollout_pauses_and_says_why_then_abort_r
     assert runner.result.status == "aborted" and stack.store.read().canary_weight == 0
 
 
-def test_prechecks_refuse_a_canary_that_misreads_the_smoke_set(stack):
-    with stack.store.locked():
-        stack.store.write(RoutingState(stable="v2", canary="v1", canary_weight=0, deployed=("v1", "v2")), "test")
+def test_prechecks_refuse_a_canary_that_misreads_the_smoke_set(stack, tmp_path):
+    # A smoke set the canary cannot pass: the image says USD, the expected text says EUR.
+    smoke = tmp_path / "smoke"
+    smoke.mkdir()
+    (smoke / "line_07.png").write_bytes((ROOT / "deploy" / "smoke" / "line_07.png").read_bytes())
+    (smoke / "expected.json").write_text(json.dumps({"line_07.png": "Total 99.95 EUR"}))
+    config = fast_config(prechecks={"smoke_dir": str(smoke), "max_accuracy_drop": 0.02})
     lines = []
-    with pytest.raises(UnsafeMove, match="smoke line"):
-        Runner(stack.backend, stack.store, fast_config(), out=lines.append).start("v1")
+    with pytest.raises(UnsafeMove, match="misreads 1 smoke line"):
+        Runner(stack.backend, stack.store, config, out=lines.append).start("v2")
     assert stack.store.read().canary_weight == 0  # refused before any traffic moved
-    assert lines == ["precheck: v1 is ready"]
+    assert lines == ["precheck: v2 is ready"]
 
 
 def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, tmp_path):
