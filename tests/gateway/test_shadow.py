@@ -1,4 +1,5 @@
 """Shadow traffic on the real stack: clients see nothing change, `compare` joins both answers."""
+import io
 import json
 import statistics
 import subprocess
@@ -6,6 +7,7 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 
 from canary import commands
 from canary.errors import UnsafeMove
@@ -15,8 +17,19 @@ from tests.helpers import ROOT
 from tests.lines import direct_reading, rendered_line
 
 TEXTS = ["2026-11-24", "Invoice 1,280.00", "北京市海淀区", "Hello World", "订单号 A123"]
-# Clean lines both versions read alike, and small, faint, blurred ones on which two models disagree.
-IMAGES = [rendered_line(text) for text in TEXTS] + [rendered_line(text, hard=True) for text in TEXTS]
+
+
+def tiny_line(text: str, height: int = 9) -> bytes:
+    """A faint, blurred line shrunk to a few pixels: two different models read it differently."""
+    image = Image.open(io.BytesIO(rendered_line(text, hard=True)))
+    small = image.resize((max(8, image.width * height // image.height), height), Image.BILINEAR)
+    buffer = io.BytesIO()
+    small.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# Clean lines both versions read alike, and tiny ones they mostly read differently.
+IMAGES = [rendered_line(text) for text in TEXTS] + [tiny_line(text) for text in TEXTS]
 
 
 def agreement_of_direct_readings() -> float:
