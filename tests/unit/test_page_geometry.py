@@ -54,3 +54,22 @@ def test_a_crop_wider_than_the_recognizer_takes_is_squeezed_not_refused():
     fitted = fit_line(crop, options)
     assert isinstance(fitted, Image.Image) and fitted.height == 20 and fitted.width * 32 / 20 <= 2048
     assert fit_line(np.zeros((20, 300, 3), np.uint8), options).size == (300, 20)
+
+
+def test_a_low_wide_strip_is_read_as_a_line_without_running_the_detector():
+    from ocr.page import PageReader
+
+    class NoDetector:
+        def detect(self, rgb):
+            raise AssertionError("the detector ran on a line strip")
+
+    class Recognizer:
+        def recognize(self, images):
+            from ocr.ctc import Decoded
+            return [Decoded("text", 0.9, [])]
+
+    reader = PageReader(Recognizer(), NoDetector())
+    result = reader.read(Image.new("L", (330, 32), 255))
+    assert result.mode == "line" and result.text == "text"
+    with np.testing.assert_raises(AssertionError):
+        reader.read(Image.new("L", (330, 41), 255))  # taller: the detector decides
