@@ -69,7 +69,9 @@ def test_a_low_wide_strip_is_read_as_a_line_without_running_the_detector():
             return [Decoded("text", 0.9, [])]
 
     reader = PageReader(Recognizer(), NoDetector())
-    result = reader.read(Image.new("L", (330, 32), 255))
-    assert result.mode == "line" and result.text == "text"
-    with np.testing.assert_raises(AssertionError):
-        reader.read(Image.new("L", (330, 41), 255))  # taller: the detector decides
+    for size in ((330, 32), (860, 75), (720, 120)):
+        result = reader.read(Image.new("L", size, 255))
+        assert result.mode == "line" and result.text == "text", size
+    for size in ((200, 41), (700, 120), (1000, 121)):  # taller or squarer: the detector decides
+        with np.testing.assert_raises(AssertionError):
+            reader.read(Image.new("L", size, 255))
