@@ -1,5 +1,6 @@
 """Progressive rollout on the real stack: a healthy canary reaches 100% by itself, a faulty one is rolled
 back at the first gate, prechecks refuse, and a rollout survives its runner being killed."""
+import contextlib
 import json
 import signal
 import subprocess
@@ -172,7 +173,9 @@ def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, 
 
 
 
-def test_an_operators_rollback_during_a_rollout_stops_it_and_is_never_undone(stack):
+@contextlib.contextmanager
+def rollout_at_step_two(stack):
+    """A rollout of v2 under client load, held at its second step (60%) when the block starts."""
     clients = [LoopingClient(stack.url) for _ in range(2)]
     for client in clients:
         client.start()
@@ -180,12 +183,17 @@ def test_an_operators_rollback_during_a_rollout_stops_it_and_is_never_undone(sta
     runner.start()
     try:
         wait_for(lambda: stack.store.read().canary_weight == 60, what="step 2")
-        assert stack.cli("rollback").returncode == 0
-        runner.join(timeout=60)
-        time.sleep(1)  # long enough for a runner that had not stopped to move the weight again
+        yield runner
     finally:
         for client in clients:
             client.finish()
+
+
+def test_an_operators_rollback_during_a_rollout_stops_it_and_is_never_undone(stack):
+    with rollout_at_step_two(stack) as runner:
+        assert stack.cli("rollback").returncode == 0
+        runner.join(timeout=60)
+        time.sleep(1)  # long enough for a runner that had not stopped to move the weight again
     assert runner.error is None, runner.error
     assert runner.result.status == "aborted" and "changed outside the rollout" in runner.result.reason
     state = stack.store.read()
@@ -193,18 +201,11 @@ def test_an_operators_rollback_during_a_rollout_stops_it_and_is_never_undone(sta
 
 
 def test_a_canary_that_dies_mid_rollout_is_rolled_back_without_the_runner_crashing(stack):
-    clients = [LoopingClient(stack.url) for _ in range(2)]
-    for client in clients:
-        client.start()
-    runner = RunnerThread(stack, fast_config(step_seconds=3), "v2")
-    runner.start()
     try:
-        wait_for(lambda: stack.store.read().canary_weight == 60, what="step 2")
-        stack.backend.stop_version("v2")
-        runner.join(timeout=60)
+        with rollout_at_step_two(stack) as runner:
+            stack.backend.stop_version("v2")
+            runner.join(timeout=60)
     finally:
-        for client in clients:
-            client.finish()
         stack.backend.start_version("v2")
     assert runner.error is None, runner.error
     assert runner.result.status == "rolled_back" and "v2 did not answer" in runner.result.reason
