@@ -50,10 +50,10 @@ class PageResult:
 
     @property
     def confidence(self) -> float:
-        """Character-weighted mean of the lines' confidences (for no text: the lines' own, e.g. blank-sure)."""
-        weights = [max(len(line.text), 1) for line in self.lines]
+        """Character-weighted mean of the lines' confidences; 1.0 for a page where nothing was detected."""
         if not self.lines:
             return 1.0
+        weights = [max(len(line.text), 1) for line in self.lines]
         return float(np.average([line.confidence for line in self.lines], weights=weights))
 
 
