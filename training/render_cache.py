@@ -1,4 +1,4 @@
-"""Fill the line cache: `python -m training.render_cache --config training/configs/v2.json`.
+"""Fill the line caches of a config: `python -m training.render_cache --config training/configs/v2.json`.
 
 Shard i is rendered from seed ``data_seed * 100_000 + i``, so any machine produces the same cache,
 and shards already present are kept (the command can be stopped and run again).
@@ -14,14 +14,14 @@ from ocr.preprocess import PreprocessOptions
 from .dataset import RECIPES, SHARD_SIZE, Recipe, render_shard, save_shard
 from .evalset import evaluation_texts
 from .evalset_ui import reserved_texts
-from .train_config import TrainConfig, load_config
+from .train_config import LineSource, load_config
 
 CACHE_ROOT = Path(".cache")
 
 
-def cache_dir_for(config: TrainConfig, root: Path = CACHE_ROOT) -> Path:
+def cache_dir_for(source: LineSource, root: Path = CACHE_ROOT) -> Path:
     """Lines drawn by different recipes or seeds never share a folder (shards are known by index only)."""
-    return root / f"lines-{config.recipe}-{config.data_seed}"
+    return root / f"lines-{source.recipe}-{source.data_seed}"
 
 
 def shard_seed(data_seed: int, index: int) -> int:
@@ -45,11 +45,12 @@ def fill_cache(cache_dir: Path, shards: int, data_seed: int, options: Preprocess
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
-    parser.add_argument("--cache", type=Path, help="default: .cache/lines-RECIPE-DATASEED")
+    parser.add_argument("--cache-root", type=Path, default=CACHE_ROOT, help="holds lines-RECIPE-DATASEED folders")
     args = parser.parse_args()
     config = load_config(args.config)
-    fill_cache(args.cache or cache_dir_for(config), config.shards, config.data_seed, config.preprocess,
-               recipe=RECIPES[config.recipe])
+    for source in config.sources():
+        fill_cache(cache_dir_for(source, args.cache_root), source.shards, source.data_seed, config.preprocess,
+                   recipe=RECIPES[source.recipe])
 
 
 if __name__ == "__main__":

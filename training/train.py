@@ -24,7 +24,7 @@ from ocr.preprocess import pad_batch
 
 from .dataset import RECIPES, Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
 from .export import write_version_folder
-from .render_cache import cache_dir_for, fill_cache, shard_seed
+from .render_cache import CACHE_ROOT, cache_dir_for, fill_cache, shard_seed
 from .train_config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,19 +45,21 @@ def lr_factor(step: int, max_steps: int, warmup_fraction: float) -> float:
 
 
 class LinePool:
-    """All cached lines usable for training; grows as the renderer adds shards."""
+    """All cached lines of the config's sources usable for training; grows as the renderer adds shards."""
 
-    def __init__(self, cache_dir: Path, config: TrainConfig, charset) -> None:
-        self.cache_dir, self.config, self.charset = cache_dir, config, charset
+    def __init__(self, cache_root: Path, config: TrainConfig, charset) -> None:
+        self.config, self.charset = config, charset
+        self.folders = [(cache_dir_for(source, cache_root), source.shards) for source in config.sources()]
         self.loaded: set[Path] = set()
         self.images: list[np.ndarray] = []
         self.labels: list[list[int]] = []
 
     def refresh(self) -> int:
-        for path in shard_paths(self.cache_dir)[: self.config.shards]:
-            if path not in self.loaded:
-                self._add(load_shard(path, self.config.preprocess.height))
-                self.loaded.add(path)
+        for folder, shards in self.folders:
+            for path in shard_paths(folder)[:shards]:
+                if path not in self.loaded:
+                    self._add(load_shard(path, self.config.preprocess.height))
+                    self.loaded.add(path)
         return len(self.images)
 
     def _add(self, shard: Shard) -> None:
@@ -106,7 +108,22 @@ def save_checkpoint(path: Path, model, optimizer, step: int, elapsed: float, lin
     os.replace(temporary, path)
 
 
-def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path,
+def validation_lines(config: TrainConfig, cache_root: Path) -> Shard:
+    """VALIDATION_LINES held-out lines of each source (rendered once, from a seed no shard uses)."""
+    images, texts = [], []
+    for source in config.sources():
+        path = cache_dir_for(source, cache_root) / "validation.npz"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_shard(render_shard(shard_seed(source.data_seed, 99_999), VALIDATION_LINES, config.preprocess,
+                                    frozenset(), RECIPES[source.recipe]), path)
+        shard = load_shard(path, config.preprocess.height)
+        images += shard.images
+        texts += shard.texts
+    return Shard(images, texts)
+
+
+def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Path,
           weights_dir: Path = WEIGHTS_DIR, max_steps: int | None = None, quiet: bool = False) -> Path:
     """Train (or resume from run_dir) and export the version folder. Returns the ONNX artifact path,
     or for a stage config (export false) the weights path.
@@ -138,18 +155,14 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
             print(f"conv features from {config.init_features_from}", flush=True)
     print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps", flush=True)
 
-    recipe = RECIPES[config.recipe]
-    validation_path = cache_dir / "validation.npz"
-    if not validation_path.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        save_shard(render_shard(shard_seed(config.data_seed, 99_999), VALIDATION_LINES, config.preprocess,
-                                frozenset(), recipe), validation_path)
-    validation = load_shard(validation_path, config.preprocess.height)
-    pool = LinePool(cache_dir, config, charset)
+    validation = validation_lines(config, cache_root)
+    pool = LinePool(cache_root, config, charset)
     if pool.refresh() == 0:
-        fill_cache(cache_dir, 1, config.data_seed, config.preprocess, quiet=quiet, recipe=recipe)
+        first = config.sources()[0]
+        fill_cache(cache_dir_for(first, cache_root), 1, first.data_seed, config.preprocess, quiet=quiet,
+                   recipe=RECIPES[first.recipe])
         if pool.refresh() == 0:
-            raise RuntimeError(f"no trainable lines in {cache_dir}")
+            raise RuntimeError(f"no trainable lines under {cache_root}")
 
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     model.train()
@@ -197,7 +210,7 @@ def train(config: TrainConfig, run_dir: Path, cache_dir: Path, version_dir: Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True, help="version name (training/configs/NAME.json) or path")
-    parser.add_argument("--cache", type=Path, help="default: .cache/lines-RECIPE-DATASEED")
+    parser.add_argument("--cache-root", type=Path, default=CACHE_ROOT, help="holds lines-RECIPE-DATASEED folders")
     parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the final weights go")
@@ -206,7 +219,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = load_config(args.config)
     out = args.out or ROOT / "services" / f"ocr-{config.version}"
-    artifact = train(config, args.runs / config.version, args.cache or cache_dir_for(config), out,
+    artifact = train(config, args.runs / config.version, args.cache_root, out,
                      weights_dir=args.weights)
     print(f"exported {artifact}", flush=True)
 

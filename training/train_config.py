@@ -11,6 +11,15 @@ CONFIG_DIR = Path(__file__).parent / "configs"
 
 
 @dataclass(frozen=True)
+class LineSource:
+    """Cached lines of one recipe and data seed: ``shards`` shards of .cache/lines-RECIPE-DATASEED."""
+
+    recipe: str
+    data_seed: int
+    shards: int
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     version: str
     description: str
@@ -31,6 +40,12 @@ class TrainConfig:
     frozen_feature_steps: int = 0  # keep the (pre-trained) conv features fixed for this many steps
     export: bool = True  # False for a training stage: its weights only warm-start a later config
     recipe: str = "base"  # how its lines are drawn: a key of dataset.RECIPES
+    # Further sources trained on together with (recipe, data_seed, shards), e.g. an earlier stage's recipe so
+    # that what it taught is kept: [{"recipe": "codes", "data_seed": 6100, "shards": 12}].
+    also: tuple[dict, ...] = ()
+
+    def sources(self) -> list[LineSource]:
+        return [LineSource(self.recipe, self.data_seed, self.shards), *(LineSource(**extra) for extra in self.also)]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,7 +8,7 @@ from PIL import Image
 from ocr.runtime import Recognizer
 from tests.helpers import ROOT
 from training.dataset import shard_paths
-from training.render_cache import fill_cache
+from training.render_cache import cache_dir_for, fill_cache
 from training.train import train
 from training.train_config import load_config
 
@@ -20,13 +20,14 @@ def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys)
     config = dataclasses.replace(load_config("v1"), version="smoke", batch_size=8, checkpoint_every=2, shards=1,
                                  init_from=None, init_features_from="chars")
     cache = tmp_path / "cache"
-    fill_cache(cache, 1, config.data_seed, config.preprocess, shard_size=48, quiet=True)
-    assert len(shard_paths(cache)) == 1
+    fill_cache(cache_dir_for(config.sources()[0], cache), 1, config.data_seed, config.preprocess, shard_size=48,
+               quiet=True)
+    assert len(shard_paths(cache_dir_for(config.sources()[0], cache))) == 1
 
     weights = tmp_path / "weights"
     weights.mkdir()
     shutil.copy(ROOT / "training" / "checkpoints" / "chars.pt", weights)  # the recipe starts from these features
-    arguments = dict(run_dir=tmp_path / "run", cache_dir=cache, version_dir=tmp_path / "ocr-smoke",
+    arguments = dict(run_dir=tmp_path / "run", cache_root=cache, version_dir=tmp_path / "ocr-smoke",
                      weights_dir=weights, quiet=True)
     train(config, max_steps=2, **arguments)
     artifact = train(config, max_steps=4, **arguments)

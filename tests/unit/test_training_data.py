@@ -9,7 +9,7 @@ from PIL import Image
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
 from training.corpus import CATEGORIES, CODES, TextSampler
-from training.dataset import RECIPES, Recipe, bucketed_batches, load_shard, render_shard, save_shard
+from training.dataset import RECIPES, Recipe, Shard, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set, evaluation_texts
 from training.evaluate import score
 from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for,
@@ -17,8 +17,8 @@ from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, co
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for
-from training.train import lr_factor
-from training.train_config import load_config
+from training.train import LinePool, lr_factor
+from training.train_config import LineSource, load_config
 
 
 def test_text_sampler_is_deterministic_and_inside_the_charset():
@@ -69,10 +69,18 @@ def test_the_blind_set_is_fixed_latin_and_drawn_only_in_the_blind_faces():
 
 
 def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_path):
-    config = load_config("v2")
-    folders = {cache_dir_for(replace(config, recipe=recipe, data_seed=seed), tmp_path)
-               for recipe in RECIPES for seed in (1000, 2000)}
+    folders = {cache_dir_for(LineSource(recipe, seed, 1), tmp_path) for recipe in RECIPES for seed in (1000, 2000)}
     assert len(folders) == 2 * len(RECIPES)
+
+
+def test_a_config_trains_on_its_own_recipe_and_on_every_further_source(tmp_path):
+    config = replace(load_config("v2"), also=({"recipe": "codes", "data_seed": 6100, "shards": 2},))
+    assert config.sources() == [LineSource("photo", config.data_seed, config.shards), LineSource("codes", 6100, 2)]
+    for source, lines in zip(config.sources(), (3, 5)):
+        folder = cache_dir_for(source, tmp_path)
+        folder.mkdir()
+        save_shard(Shard([np.full((32, 64), 255, np.uint8)] * lines, ["ab"] * lines), folder / "shard_00000.npz")
+    assert LinePool(tmp_path, config, default_charset()).refresh() == 8
 
 
 def test_a_recipe_draws_text_from_its_own_mix_of_categories():
