@@ -140,7 +140,8 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
 
 def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
     """The routing state and, per deployed version, its role, weight, health and live figures; the request
-    rate is measured over ``sample_s`` seconds between two scrapes."""
+    rates are measured over ``sample_s`` seconds between two scrapes. The figures are those the rollout gates
+    judge (routed traffic, client errors left out); pinned traffic has its own rate."""
     state = store.read()
     first = {version: _scrape_or_error(backend, version) for version in state.deployed}
     started = time.monotonic()
@@ -155,8 +156,10 @@ def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
             entry["metrics_error"] = figures if isinstance(figures, str) else first[version]
         else:
             p50, p95 = figures.latency_quantile(0.5), figures.latency_quantile(0.95)
-            entry.update(requests=int(figures.requests),
-                         requests_per_s=(figures.requests - first[version].requests) / (time.monotonic() - started),
+            seconds = time.monotonic() - started
+            entry.update(requests=int(figures.requests), pinned_requests=int(figures.pinned_requests),
+                         requests_per_s=(figures.requests - first[version].requests) / seconds,
+                         pinned_per_s=(figures.pinned_requests - first[version].pinned_requests) / seconds,
                          error_rate=figures.error_rate, p50_ms=p50 * 1000 if p50 is not None else None,
                          p95_ms=p95 * 1000 if p95 is not None else None, mean_confidence=figures.mean_confidence)
         versions[version] = entry
@@ -187,10 +190,11 @@ def status_table(report: dict) -> str:
     def number(value, spec: str) -> str:
         return "-" if value is None else format(value, spec)
 
-    rows = [("version", "role", "weight", "ready", "req/s", "errors", "p50 ms", "p95 ms", "confidence")]
+    rows = [("version", "role", "weight", "ready", "req/s", "pinned/s", "errors", "p50 ms", "p95 ms", "confidence")]
     for version, entry in report["versions"].items():
         rows.append((version, entry["role"], f"{entry['weight']}%", "yes" if entry["ready"] else "NO",
-                     number(entry.get("requests_per_s"), ".1f"), number(entry.get("error_rate"), ".1%"),
+                     number(entry.get("requests_per_s"), ".1f"), number(entry.get("pinned_per_s"), ".1f"),
+                     number(entry.get("error_rate"), ".1%"),
                      number(entry.get("p50_ms"), ".0f"), number(entry.get("p95_ms"), ".0f"),
                      number(entry.get("mean_confidence"), ".3f")))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]

@@ -1,5 +1,10 @@
 """Per-version figures from a service's /metrics: requests, error rate, latency quantiles, confidence.
 
+They are the figures a rollout is judged by, so they hold only traffic the gateway routed (weighted, sticky
+or stable) that the client did not spoil: 4xx answers are the client's, and pinned traffic is the client's
+choice of version; both are counted beside (client_errors, pinned_requests) but decide nothing. A client
+cannot steer the gates by pinning garbage, or good images, to one version.
+
 Quantiles come from the latency histogram's buckets (linear interpolation inside the bucket, as
 Prometheus' histogram_quantile does), never from the mean.
 """
@@ -13,11 +18,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 @dataclass(frozen=True)
 class VersionFigures:
-    requests: float
-    errors: float  # 5xx answers
+    requests: float  # routed requests not refused as the client's fault (4xx)
+    errors: float  # 5xx answers among them
     latency_buckets: tuple[tuple[float, float], ...]  # (upper bound s, cumulative count)
     confidence_sum: float
     confidence_count: float
+    pinned_requests: float = 0.0  # every answer to a pinned request: reported, never judged
+    client_errors: float = 0.0  # routed requests answered 4xx
 
     @property
     def error_rate(self) -> float | None:
@@ -40,7 +47,9 @@ class VersionFigures:
                               tuple((bound, count - earlier_buckets.get(bound, 0.0))
                                     for bound, count in self.latency_buckets),
                               self.confidence_sum - earlier.confidence_sum,
-                              self.confidence_count - earlier.confidence_count)
+                              self.confidence_count - earlier.confidence_count,
+                              self.pinned_requests - earlier.pinned_requests,
+                              self.client_errors - earlier.client_errors)
 
     def to_json(self) -> dict:
         return {**asdict(self), "latency_buckets": [[bound if bound != float("inf") else "+Inf", count]
@@ -69,13 +78,22 @@ def histogram_quantile(quantile: float, buckets) -> float | None:
 
 
 def parse(text: str) -> VersionFigures:
-    requests_total = errors = confidence_sum = confidence_count = 0.0
+    requests_total = errors = confidence_sum = confidence_count = pinned = client_errors = 0.0
     buckets: dict[float, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
+            route = sample.labels.get("route")
+            if route == "pinned" and sample.name == "ocr_requests_total":
+                pinned += sample.value
+            if route != "routed":
+                continue
             if sample.name == "ocr_requests_total":
+                status = sample.labels.get("status", "")
+                if status.startswith("4"):
+                    client_errors += sample.value
+                    continue
                 requests_total += sample.value
-                if sample.labels.get("status", "").startswith("5"):
+                if status.startswith("5"):
                     errors += sample.value
             elif sample.name == "ocr_request_latency_seconds_bucket":
                 bound = float(sample.labels["le"])
@@ -84,7 +102,8 @@ def parse(text: str) -> VersionFigures:
                 confidence_sum += sample.value
             elif sample.name == "ocr_line_confidence_count":
                 confidence_count += sample.value
-    return VersionFigures(requests_total, errors, tuple(sorted(buckets.items())), confidence_sum, confidence_count)
+    return VersionFigures(requests_total, errors, tuple(sorted(buckets.items())), confidence_sum, confidence_count,
+                          pinned, client_errors)
 
 
 def scrape(service_url: str, timeout: float = 2.0) -> VersionFigures:

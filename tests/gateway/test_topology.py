@@ -3,6 +3,7 @@ import json
 import time
 
 from canary.backends.local import pid_alive
+from tests.lines import KNOWN_TEXTS, rendered_line
 
 
 def test_retire_then_deploy_changes_what_the_gateway_routes_to(stack, session):
@@ -23,9 +24,12 @@ def test_retire_then_deploy_changes_what_the_gateway_routes_to(stack, session):
 
 
 def test_status_reports_health_and_figures_per_version(stack, session):
-    stack.answered_by(session, 5, **{"X-Model-Version": "v1"})
-    session.post(f"{stack.url}/ocr", data=b"", headers={"Content-Type": "image/png", "X-Model-Version": "v1"},
-                 timeout=5)
+    before = json.loads(stack.cli("status", "--json").stdout)["versions"]["v1"]
+    line = rendered_line(KNOWN_TEXTS[0])
+    for pin in [{"X-Model-Version": "v1"}] * 5 + [{}] * 4:
+        session.post(f"{stack.url}/ocr", data=line, headers={"Content-Type": "image/png", **pin}, timeout=10)
+    for pin in ({"X-Model-Version": "v1"}, {}):  # a client's garbage, pinned and routed: the client's error
+        session.post(f"{stack.url}/ocr", data=b"", headers={"Content-Type": "image/png", **pin}, timeout=5)
     completed = stack.cli("status", "--json")
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
@@ -33,12 +37,14 @@ def test_status_reports_health_and_figures_per_version(stack, session):
     assert report["versions"]["v2"]["role"] == "canary" and report["versions"]["v2"]["weight"] == 0
     table = stack.cli("status").stdout.splitlines()
     assert table[0] == "stable v1, canary v2 at 0%"
-    assert table[1].split() == ["version", "role", "weight", "ready", "req/s", "errors", "p50", "ms", "p95", "ms",
-                                "confidence"]
+    assert table[1].split() == ["version", "role", "weight", "ready", "req/s", "pinned/s", "errors", "p50", "ms",
+                                "p95", "ms", "confidence"]
     assert table[2].split()[:4] == ["v1", "stable", "100%", "yes"] and table[3].split()[:4] == ["v2", "canary", "0%", "yes"]
     assert report["state"]["stable"] == "v1"
     v1 = report["versions"]["v1"]
-    assert v1["ready"] and v1["requests"] >= 1 and v1["error_rate"] == 0.0
+    # Routed answers judge the version; pinned ones are counted apart; 4xx are the client's, not an error.
+    assert v1["ready"] and v1["error_rate"] == 0.0
+    assert (v1["requests"] - before["requests"], v1["pinned_requests"] - before["pinned_requests"]) == (4, 6)
     assert v1["p95_ms"] >= v1["p50_ms"] > 0
 
 

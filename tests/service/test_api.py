@@ -4,6 +4,7 @@ import json
 
 import requests
 
+from canary.metrics import parse
 from tests.lines import KNOWN_TEXTS, direct_reading, rendered_line
 
 GOOD_TEXT = KNOWN_TEXTS[0]
@@ -55,13 +56,29 @@ def test_health_readiness_and_version(service_v1):
     assert "alphabet" not in manifest["charset"] and "evaluation" in manifest["metrics"]
 
 
+def test_metrics_tell_routed_from_pinned_traffic_and_keep_client_errors_out_of_latency(service_v1):
+    def figures():
+        return parse(requests.get(f"{service_v1.url}/metrics", timeout=5).text)
+
+    before = figures()
+    line = rendered_line(GOOD_TEXT)
+    for route in ("weighted", "sticky", "pinned", "pinned", "pinned"):
+        requests.post(f"{service_v1.url}/ocr", files={"image": ("l.png", line)}, headers={"X-Route": route}, timeout=10)
+    for _ in range(4):  # a client's garbage, through the gateway's weighted route
+        requests.post(f"{service_v1.url}/ocr", data=b"not an image", headers={"Content-Type": "image/png",
+                                                                             "X-Route": "weighted"}, timeout=10)
+    window = figures().since(before)
+    assert (window.requests, window.pinned_requests, window.client_errors, window.errors) == (2, 3, 4, 0)
+    assert window.latency_buckets[-1][1] == 2  # only the two routed answers were timed for the gates
+
+
 def test_metrics_count_requests_across_workers(service_v1):
     for _ in range(6):
         requests.post(f"{service_v1.url}/ocr", files={"image": ("l.png", rendered_line(GOOD_TEXT))}, timeout=10)
     requests.post(f"{service_v1.url}/ocr", data=b"", headers={"Content-Type": "image/png"}, timeout=10)
     page = requests.get(f"{service_v1.url}/metrics", timeout=5).text
-    assert 'ocr_requests_total{endpoint="ocr",status="200",version="v1"} 6.0' in page
-    assert 'ocr_requests_total{endpoint="ocr",status="400",version="v1"} 1.0' in page
+    assert 'ocr_requests_total{endpoint="ocr",route="direct",status="200",version="v1"} 6.0' in page
+    assert 'ocr_requests_total{endpoint="ocr",route="direct",status="400",version="v1"} 1.0' in page
     assert "ocr_request_latency_seconds_bucket" in page and "ocr_line_confidence_count" in page
     assert 'ocr_in_flight_requests{version="v1"} 0.0' in page
 

@@ -59,14 +59,20 @@ def test_histogram_quantiles_interpolate_inside_buckets():
 def test_metrics_page_figures():
     page = "\n".join([
         '# TYPE ocr_requests_total counter',
-        'ocr_requests_total{endpoint="ocr",status="200",version="v2"} 90.0',
-        'ocr_requests_total{endpoint="ocr",status="503",version="v2"} 10.0',
+        'ocr_requests_total{endpoint="ocr",route="routed",status="200",version="v2"} 90.0',
+        'ocr_requests_total{endpoint="ocr",route="routed",status="503",version="v2"} 10.0',
+        'ocr_requests_total{endpoint="ocr",route="routed",status="400",version="v2"} 40.0',
+        'ocr_requests_total{endpoint="ocr",route="pinned",status="500",version="v2"} 30.0',
+        'ocr_requests_total{endpoint="ocr",route="direct",status="200",version="v2"} 5.0',
         '# TYPE ocr_line_confidence histogram',
-        'ocr_line_confidence_sum{version="v2"} 72.0',
-        'ocr_line_confidence_count{version="v2"} 90.0',
+        'ocr_line_confidence_sum{route="routed",version="v2"} 72.0',
+        'ocr_line_confidence_count{route="routed",version="v2"} 90.0',
+        'ocr_line_confidence_sum{route="pinned",version="v2"} 0.0',
+        'ocr_line_confidence_count{route="pinned",version="v2"} 30.0',
     ])
     figures = parse(page)
     assert figures.requests == 100 and figures.error_rate == pytest.approx(0.1)
+    assert (figures.pinned_requests, figures.client_errors) == (30, 40)
     assert figures.mean_confidence == pytest.approx(0.8) and figures.latency_quantile(0.5) is None
 
 

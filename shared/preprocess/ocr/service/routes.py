@@ -126,14 +126,17 @@ def recognise(endpoint: str, max_images: int):
     finally:
         elapsed = time.perf_counter() - g.started
         metrics.IN_FLIGHT.labels(version).dec()
-        metrics.REQUESTS.labels(version, endpoint, str(status)).inc()
-        metrics.LATENCY.labels(version, endpoint).observe(elapsed)
+        route = metrics.request_route(request.headers)
+        metrics.REQUESTS.labels(version, endpoint, str(status), route).inc()
+        if not 400 <= status < 500:  # a client's bad request says nothing about the version's speed
+            metrics.LATENCY.labels(version, endpoint, route).observe(elapsed)
         for width, height in sizes:
             metrics.IMAGE_PIXELS.labels(version).observe(width * height)
         for line in (line for result in results for line in result.lines):
-            metrics.CONFIDENCE.labels(version).observe(line.confidence)
+            metrics.CONFIDENCE.labels(version, route).observe(line.confidence)
         shadow = shadow_fields(results)
-        log_inference(version=version, request_id=g.request_id, endpoint=endpoint, outcome=outcome, status=status,
+        log_inference(version=version, request_id=g.request_id, endpoint=endpoint, route=route, outcome=outcome,
+                      status=status,
                       images=[{"width": w, "height": h} for w, h in sizes], latency_ms=round(elapsed * 1000, 2),
                       mean_confidence=round(sum(r.confidence for r in results) / len(results), 4) if results else None,
                       text_length=sum(len(r.text) for r in results), lines=sum(len(r.lines) for r in results),
