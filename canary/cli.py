@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -69,7 +68,7 @@ def _print_state(state, seconds: float | None = None) -> None:
 def _rollout(backend, store, args) -> int:
     if args.action == "status":
         progress = rollout.RolloutStore(store).read()
-        print(json.dumps(dataclasses.asdict(progress) if progress else None, indent=2))
+        print(json.dumps(progress.to_json() if progress else None, indent=2))
         return 0
     if args.action in ("pause", "resume", "abort"):
         progress = rollout.set_status(store, backend, args.action)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import requests
@@ -88,7 +87,7 @@ def create_app(backend: Backend, store: StateStore, sampler: Sampler) -> Flask:
         progress = RolloutStore(store).read()
         rollout = None
         if progress is not None:
-            rollout = {**asdict(progress), "decisions": progress.decisions[-20:]}
+            rollout = {**progress.to_json(), "decisions": list(progress.decisions[-20:])}
             rollout.pop("window_start")
         return jsonify({"state": store.read().to_json(), "samples": list(sampler.samples),
                         "rollout": rollout, "history": store.history()[-15:]})

@@ -153,12 +153,13 @@ def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, 
     first = cli("start", "--version", "v2", "--config", str(config_path))
     wait_for(lambda: (p := rollouts.read()) is not None and p.version == "v2" and p.status == "running",
              what="the rollout to start")
-    first.send_signal(signal.SIGKILL)
+    first.send_signal(signal.SIGKILL)  # perhaps between storing step one and applying its weight
     first.communicate(timeout=10)
-    assert stack.store.read().canary_weight == 20  # the step stays in force without its runner
+    assert stack.store.read().canary_weight in (0, 20)  # a step applied stays in force without its runner
 
     second = cli("start", "--config", str(config_path))
-    time.sleep(1.5)
+    wait_for(lambda: stack.store.read().canary_weight == 20, what="the resumed runner to hold step one")
+    time.sleep(1.0)
     assert second.poll() is None  # resumed, waiting out the 60 s step
     paused = subprocess.run([sys.executable, "-m", "canary", "rollout", "pause"], env=stack.env, cwd=ROOT,
                             capture_output=True, text=True, timeout=30)

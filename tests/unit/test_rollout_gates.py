@@ -5,7 +5,8 @@ import pytest
 
 from canary.errors import CanaryError
 from canary.metrics import VersionFigures
-from canary.rollout import DEFAULT_CONFIG, Gates, RolloutConfig, WindowSummary, judge
+from canary.gates import Gates, WindowSummary, judge
+from canary.rollout import DEFAULT_CONFIG, RolloutConfig
 
 GATES = Gates(max_error_rate_increase=0.01, max_p95_ratio=1.5, min_p95_increase_ms=25, max_confidence_drop=0.05)
 STABLE = WindowSummary(requests=200, error_rate=0.0, p95_ms=40.0, mean_confidence=0.95)
