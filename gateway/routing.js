@@ -4,6 +4,11 @@
 // > weighted draw.
 
 var BUCKETS = 10000;
+// A version whose answer timed out or whose connection failed is skipped by unpinned requests this long;
+// the first request after that tries it again (its return when healthy, or another ejection). A new
+// routing state (an operator's promote, rollback, weight or deploy) ends every ejection at once: the
+// operator's intent is tried again rather than overruled by what happened before it.
+var EJECT_MS = 10000;
 
 // FNV-1a: a stable, cheap hash so a client key always lands in the same bucket.
 function bucketOf(key) {
@@ -32,9 +37,28 @@ function fallbackFor(state, chosen) {
     return '';
 }
 
-// The routing decision, free of nginx so it can be tested on its own.
-// Returns {version, fallback, reason, shadow} or {error, status, message}.
-function decide(state, pinned, clientKey, draw) {
+// An unpinned request whose chosen version is ejected goes to its fallback straight away (a pinned one
+// still goes where the client asked); an ejected shadow gets no copy.
+function avoidEjected(decision, ejected) {
+    if (decision.reason !== 'pinned' && decision.fallback && ejected.indexOf(decision.version) >= 0 &&
+        ejected.indexOf(decision.fallback) < 0) {
+        decision = {version: decision.fallback, fallback: decision.version, reason: decision.reason,
+                    shadow: decision.shadow, avoided: decision.version};
+    }
+    if (decision.shadow && ejected.indexOf(decision.shadow) >= 0) {
+        decision.shadow = '';
+    }
+    return decision;
+}
+
+// The routing decision, free of nginx so it can be tested on its own. ejected: versions to avoid.
+// Returns {version, fallback, reason, shadow[, avoided]} or {error, status, message}.
+function decide(state, pinned, clientKey, draw, ejected) {
+    var decision = choose(state, pinned, clientKey, draw);
+    return decision.error ? decision : avoidEjected(decision, ejected || []);
+}
+
+function choose(state, pinned, clientKey, draw) {
     if (pinned) {
         if (state.deployed.indexOf(pinned) < 0) {
             return {status: 404, error: 'unknown_version',
@@ -99,6 +123,60 @@ function readState(r) {
     }
 }
 
+function readEjections(r) {
+    try {
+        return JSON.parse(require('fs').readFileSync(r.variables.ejections_path));
+    } catch (e) {
+        return {};  // none yet (or a torn write, which the next outcome rewrites)
+    }
+}
+
+function ejectedNow(ejections, now, generation) {
+    return Object.keys(ejections).filter(function (version) {
+        var entry = ejections[version];
+        return entry.until > now && entry.generation === generation;
+    });
+}
+
+// js_set $route_health (access log, after the answer): a version that timed out (504) or could not be
+// reached (502) is ejected for EJECT_MS; one that answers again is cleared. Written by the one worker
+// (worker_processes 1), read by every routing decision.
+function noteOutcome(r, version) {
+    var first = (r.variables.upstream_status || '').split(/[,:]/)[0].trim();
+    if (!version || version === 'none' || !first) {
+        return '';
+    }
+    var ejections = readEjections(r);
+    var failed = first === '504' || first === '502';
+    if (!failed && !(version in ejections)) {
+        return '';
+    }
+    if (failed) {
+        ejections[version] = {until: Date.now() + EJECT_MS, generation: r.variables.route_generation};
+        r.warn('version ' + version + ' answered ' + first + ': ejected for ' + EJECT_MS + ' ms');
+    } else {
+        delete ejections[version];
+    }
+    var fs = require('fs');
+    var path = r.variables.ejections_path;
+    try {
+        fs.writeFileSync(path + '.tmp', JSON.stringify(ejections));
+        fs.renameSync(path + '.tmp', path);  // a reader sees the old list or the new one, never half
+    } catch (e) {
+        r.error('cannot record the ejection in ' + path + ': ' + e.message);
+        return 'unrecorded';
+    }
+    return failed ? 'ejected' : 'returned';
+}
+
+function routeHealth(r) {
+    return noteOutcome(r, r.variables.route_version);
+}
+
+function shadowHealth(r) {
+    return noteOutcome(r, r.variables.route_shadow);
+}
+
 // js_set $ocr_target: the chosen version (or error404/error503); also fills $route_reason,
 // $route_version, $route_fallback (the version an unpinned request fails over to), $route_shadow
 // (the version that gets a mirrored copy) and $route_error.
@@ -110,7 +188,8 @@ function target(r) {
         r.variables.route_error = 'routing_state_unreadable';
         return 'error503';
     }
-    var decision = decide(state, r.headersIn['X-Model-Version'] || '', clientKeyOf(r), Math.random());
+    var decision = decide(state, r.headersIn['X-Model-Version'] || '', clientKeyOf(r), Math.random(),
+                          ejectedNow(readEjections(r), Date.now(), String(state.generation)));
     if (decision.error) {
         r.variables.route_reason = 'pinned';
         r.variables.route_error = decision.error;
@@ -118,7 +197,9 @@ function target(r) {
         r.variables.route_body = JSON.stringify({success: false, code: decision.error, error: decision.message});
         return 'error' + decision.status;
     }
+    r.variables.route_generation = String(state.generation);
     r.variables.route_reason = decision.reason;
+    r.variables.route_avoided = decision.avoided || '';
     r.variables.route_version = decision.version;
     r.variables.route_fallback = decision.fallback;
     r.variables.route_shadow = decision.shadow;
@@ -133,4 +214,5 @@ function loggedRoute(r) {
     return answered && chosen !== 'none' && answered !== chosen ? 'failover' : r.variables.route_reason;
 }
 
-export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute, usable: usable};
+export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute, usable: usable,
+                routeHealth: routeHealth, shadowHealth: shadowHealth};

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -46,3 +47,11 @@ def assert_share(count: int, total: int, expected: float, sds: float = 4.5) -> N
     150,000 runs), still far tighter than the gap to a neighbouring weight (at 30% of 1000: 30 +- 6.5 points)."""
     sd = (total * expected * (1 - expected)) ** 0.5
     assert abs(count - total * expected) <= sds * sd, f"{count} of {total}, expected {expected:.0%} +- {sds} sd"
+
+
+def wait_for(predicate, timeout_s=30, what="condition"):
+    """Poll ``predicate`` until it holds; fail the test naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)

@@ -14,7 +14,7 @@ from canary import commands
 from canary.rollout import DEFAULT_CONFIG, RolloutConfig, RolloutStore, Runner, set_status
 from canary.errors import UnsafeMove
 from canary.state import RoutingState
-from tests.helpers import ROOT, new_version_folder
+from tests.helpers import ROOT, new_version_folder, wait_for
 from tests.stack import LoopingClient
 
 FAST = {"steps": [20, 60, 100], "step_seconds": 2, "check_seconds": 0.2, "min_requests": 80, "inconclusive_seconds": 60,
@@ -37,13 +37,6 @@ class RunnerThread(threading.Thread):
             self.result = self.runner.start(self.version)
         except Exception as error:  # surfaced by the test
             self.error = error
-
-
-def wait_for(predicate, timeout_s=30, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_a_healthy_canary_walks_every_step_and_is_promoted(stack):

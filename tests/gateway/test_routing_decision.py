@@ -11,7 +11,7 @@ HARNESS = """
 const source = require('fs').readFileSync(process.argv[1], 'utf8').replace('export default', 'module.exports =');
 const m = new module.constructor(); m._compile(source, 'routing.js');
 const cases = JSON.parse(process.argv[2]);
-console.log(JSON.stringify(cases.map(c => m.exports.decide(c.state, c.pinned, c.key, c.draw))));
+console.log(JSON.stringify(cases.map(c => m.exports.decide(c.state, c.pinned, c.key, c.draw, c.ejected || []))));
 """
 STATE = {"stable": "v1", "canary": "v2", "canary_weight": 30, "deployed": ["v1", "v2"]}
 
@@ -71,3 +71,17 @@ def test_only_what_stable_answers_is_mirrored_to_the_shadow():
                       {"state": {**state, "canary": "v2", "canary_weight": 50}, "pinned": "", "key": "", "draw": 0.1},
                       {"state": {**state, "shadow": None}, "pinned": "", "key": "", "draw": 0.5}])
     assert [r["shadow"] for r in results] == ["v3", "v3", "", "", ""]
+
+
+def test_an_ejected_version_is_skipped_by_unpinned_requests_only_while_another_can_answer():
+    state = {**STATE, "canary_weight": 100, "shadow": None}
+    results = decide([{"state": state, "pinned": "", "key": "", "draw": 0.0, "ejected": ["v2"]},
+                      {"state": state, "pinned": "", "key": "someone", "draw": 0.0, "ejected": ["v2"]},
+                      {"state": state, "pinned": "v2", "key": "", "draw": 0.0, "ejected": ["v2"]},
+                      {"state": state, "pinned": "", "key": "", "draw": 0.0, "ejected": ["v1", "v2"]},
+                      {"state": {**state, "canary_weight": 0, "shadow": "v2"}, "pinned": "", "key": "", "draw": 0.0,
+                       "ejected": ["v2"]}])
+    assert [r["version"] for r in results] == ["v1", "v1", "v2", "v2", "v1"]
+    assert [r.get("avoided") for r in results] == ["v2", "v2", None, None, None]
+    assert results[0]["fallback"] == "v2" and results[1]["reason"] == "sticky"
+    assert results[4]["shadow"] == ""  # an ejected shadow gets no copies

@@ -81,7 +81,8 @@ def test_a_broken_routing_state_is_routed_by_the_last_good_one_and_the_log_says_
 
 
 def logged_states(stack, settle_s: float = 0.3) -> list[str]:
-    """The routing-state source of each access-log line; nginx writes a line just after answering."""
+    """The routing-state source of each client request's access-log line (mirrored copies have lines of their
+    own); nginx writes a line just after answering."""
     time.sleep(settle_s)
-    log = (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()
-    return [json.loads(line)["state"] for line in log]
+    log = [json.loads(line) for line in (stack.backend.run_dir / "gateway" / "access.log").read_text().splitlines()]
+    return [entry["state"] for entry in log if entry["route"] != "shadow"]
