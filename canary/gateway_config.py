@@ -24,8 +24,28 @@ class GatewayLayout:
     user: str = ""  # nginx `user` for the workers (only meaningful when the master runs as root)
 
 
+KEEPALIVE = 16  # idle connections kept per version (per worker); gunicorn keeps one open 15 s
+
+
+def resolved_per_request(address: str) -> bool:
+    """A container name (docker mode) is looked up per request; an IP address never changes."""
+    return not address.split(":")[0].replace(".", "").isdigit()
+
+
+def upstream_name(version: str) -> str:
+    return f"ocr_{version}"
+
+
 def address_map(addresses: dict[str, str]) -> str:
-    return "\n".join(f"        {version} {address};" for version, address in sorted(addresses.items()))
+    return "\n".join(f"        {version} {address if resolved_per_request(address) else upstream_name(version)};"
+                     for version, address in sorted(addresses.items()))
+
+
+def upstream_groups(addresses: dict[str, str]) -> str:
+    """One group per version with a fixed address: connections to it are reused (upstream keep-alive)."""
+    return "\n".join(f"    upstream {upstream_name(version)} {{\n        server {address};\n"
+                     f"        keepalive {KEEPALIVE};\n        keepalive_timeout 10s;\n    }}"
+                     for version, address in sorted(addresses.items()) if not resolved_per_request(address))
 
 
 def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool = True) -> str:
@@ -38,6 +58,7 @@ def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool =
         user_directive=f"user {layout.user};" if layout.user else "",
         run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
         listen=layout.listen, resolver=resolver, addresses=address_map(addresses),
+        upstreams=upstream_groups(addresses),
         error_log=layout.error_log or f"{layout.run_dir}/error.log",
         access_log=layout.access_log or f"{layout.run_dir}/access.log",
     )
