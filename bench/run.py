@@ -8,7 +8,7 @@ from pathlib import Path
 
 from canary.backends.docker import engine_reachable
 
-from . import docker_stack, gateway, line_peers, model_latency, pages, service_latency
+from . import docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,8 @@ def main() -> None:
              f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
              "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run.",
              ""]
-    sections = [model_latency.section, line_peers.section, pages.section, service_latency.section, lambda: gateway.section("local")]
+    sections = [model_latency.section, line_peers.section, pages.section, service_latency.section,
+                lambda: gateway.section("local"), reliability.section]
     if engine_reachable():
         sections += [docker_stack.section, lambda: gateway.section("docker")]
     else:

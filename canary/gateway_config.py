@@ -36,20 +36,25 @@ def upstream_name(version: str) -> str:
     return f"ocr_{version}"
 
 
-def address_map(addresses: dict[str, str]) -> str:
-    return "\n".join(f"        {version} {address if resolved_per_request(address) else upstream_name(version)};"
+def grouped(address: str, keepalive: bool) -> bool:
+    return keepalive and not resolved_per_request(address)
+
+
+def address_map(addresses: dict[str, str], keepalive: bool) -> str:
+    return "\n".join(f"        {version} {upstream_name(version) if grouped(address, keepalive) else address};"
                      for version, address in sorted(addresses.items()))
 
 
-def upstream_groups(addresses: dict[str, str]) -> str:
+def upstream_groups(addresses: dict[str, str], keepalive: bool) -> str:
     """One group per version with a fixed address: connections to it are reused (upstream keep-alive)."""
     return "\n".join(f"    upstream {upstream_name(version)} {{\n        server {address};\n"
                      f"        keepalive {KEEPALIVE};\n        keepalive_timeout 10s;\n    }}"
-                     for version, address in sorted(addresses.items()) if not resolved_per_request(address))
+                     for version, address in sorted(addresses.items()) if grouped(address, keepalive))
 
 
-def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool = True) -> str:
-    """addresses: version -> host:port (an IP on the host, a container name in docker mode)."""
+def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool = True, keepalive: bool = True) -> str:
+    """addresses: version -> host:port (an IP on the host, a container name in docker mode). keepalive False:
+    a new connection per request (the benchmark's baseline)."""
     template = Template((GATEWAY_DIR / "nginx.conf.template").read_text(encoding="utf-8"))
     resolver = (f"    resolver {layout.resolver} valid=2s ipv6=off;\n    resolver_timeout 2s;"
                 if layout.resolver else "")
@@ -57,8 +62,8 @@ def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool =
         load_module=f"load_module {JS_MODULE};" if load_module else "",
         user_directive=f"user {layout.user};" if layout.user else "",
         run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
-        listen=layout.listen, resolver=resolver, addresses=address_map(addresses),
-        upstreams=upstream_groups(addresses),
+        listen=layout.listen, resolver=resolver, addresses=address_map(addresses, keepalive),
+        upstreams=upstream_groups(addresses, keepalive),
         error_log=layout.error_log or f"{layout.run_dir}/error.log",
         access_log=layout.access_log or f"{layout.run_dir}/access.log",
     )

@@ -60,6 +60,7 @@ class LocalBackend(Backend):
         self.gateway_listen = gateway_listen
         self.service_port_base = service_port_base
         self.state_path = state_path or self.run_dir / "state" / "routing.json"
+        self.upstream_keepalive = True  # False: a new connection per request (benchmark baseline)
 
     # --- versions ----------------------------------------------------------------------------
     def _pid_file(self, version: str) -> Path:
@@ -121,7 +122,7 @@ class LocalBackend(Backend):
         # Workers run as whoever runs the tool, so they can read the state folder wherever it lives.
         layout = GatewayLayout(listen=self.gateway_listen, run_dir=self._gateway_dir, state_path=self.state_path,
                                user="root root" if os.geteuid() == 0 else "")
-        temporary.write_text(render(addresses, layout))
+        temporary.write_text(render(addresses, layout, keepalive=self.upstream_keepalive))
         check = subprocess.run(["nginx", "-t", "-q", "-c", str(temporary)], capture_output=True, text=True)
         if check.returncode != 0:
             raise CanaryError(f"rendered gateway config is invalid: {check.stderr.strip()}")
