@@ -5,23 +5,33 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
+STACK_STAMP := $(VENV)/.installed-stack
 VERSION ?= v2
 MODEL ?= v2
 IMAGES ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps host-packages test test-fast train cache eval eval-pages import predict bench
+.PHONY: deps deps-stack test test-fast train cache eval eval-pages import predict bench
 
-host-packages:
-	@bash deploy/host-packages.sh
-
-$(VENV_STAMP): requirements-dev.txt shared/preprocess/requirements.txt shared/preprocess/pyproject.toml
+# Running the stack needs the gateway, the engine and the runtime venv (requirements-stack.txt); training,
+# evaluation and the tests add fonts, Chromium, node, torch and the rest (requirements-dev.txt).
+$(STACK_STAMP): requirements-stack.txt shared/preprocess/requirements.txt shared/preprocess/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-stack.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e shared/preprocess
 	touch $@
 
-deps: host-packages $(VENV_STAMP)
+$(VENV_STAMP): requirements-dev.txt $(STACK_STAMP)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: host-packages-stack host-packages-all
+host-packages-stack host-packages-all: host-packages-%:
+	@bash deploy/host-packages.sh $*
+
+deps-stack: host-packages-stack $(STACK_STAMP)
+
+deps: host-packages-all $(VENV_STAMP)
 
 # The end-to-end suite (tests/e2e) needs the engine and the images: built here, cached between runs.
 test: deps images
@@ -91,7 +101,7 @@ MODE ?=
 CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
 WEIGHT ?=
 .PHONY: up down status canary promote rollback history deploy retire images wheelhouse rollout shadow compare dashboard
-up: deps
+up: deps-stack
 	@mode="$(MODE)"; \
 	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
 	if [ "$$mode" = docker ]; then $(MAKE) --no-print-directory images || exit 1; fi; \
@@ -99,12 +109,12 @@ up: deps
 
 # Images for docker mode, built offline: wheels downloaded on the host, base image from Debian
 # packages when no registry answers (deploy/build-images.sh).
-images: deps wheelhouse
+images: deps-stack wheelhouse
 	@bash deploy/start-docker.sh
 	bash deploy/build-images.sh
 
 wheelhouse: deploy/wheelhouse/.complete
-deploy/wheelhouse/.complete: shared/preprocess/requirements.txt | $(VENV_STAMP)
+deploy/wheelhouse/.complete: shared/preprocess/requirements.txt | $(STACK_STAMP)
 	$(PY) -m pip download -q --disable-pip-version-check --only-binary=:all: \
 		-r shared/preprocess/requirements.txt -d deploy/wheelhouse
 	touch $@
@@ -112,40 +122,40 @@ deploy/wheelhouse/.complete: shared/preprocess/requirements.txt | $(VENV_STAMP)
 down:
 	@if [ -x $(PY) ]; then $(CANARY) down; fi
 
-status: deps
+status: deps-stack
 	$(CANARY) status
 
-canary: deps
+canary: deps-stack
 	@test -n "$(WEIGHT)" || { echo "usage: make canary WEIGHT=30 [VERSION=v2]"; exit 2; }
 	$(CANARY) canary $(WEIGHT) $(if $(filter command line,$(origin VERSION)),--version $(VERSION))
 
-promote: deps
+promote: deps-stack
 	$(CANARY) promote
 
-rollback: deps
+rollback: deps-stack
 	$(CANARY) rollback
 
-history: deps
+history: deps-stack
 	$(CANARY) history
 
 # Progressive rollout of the canary (deploy/rollout.json): steps, gates, promote or roll back by itself.
 # ACTION=pause|resume|abort|status from another terminal; `make rollout` again resumes after a crash.
 ACTION ?= start
-rollout: deps
+rollout: deps-stack
 	$(CANARY) rollout $(ACTION) $(if $(filter command line,$(origin VERSION)),--version $(VERSION))
 
 # Shadow traffic: VERSION gets a mirrored copy of stable's requests (VERSION=off stops); compare reports.
-shadow: deps
+shadow: deps-stack
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make shadow VERSION=v2|off"; exit 2; }
 	$(CANARY) shadow $(VERSION)
 
-compare: deps
+compare: deps-stack
 	$(CANARY) compare $(if $(filter command line,$(origin VERSION)),--shadow $(VERSION))
 
 # Live page for a rollout on http://127.0.0.1:8081 (DASHBOARD_LISTEN changes it).
-dashboard: deps
+dashboard: deps-stack
 	$(CANARY) dashboard
 
-deploy retire: deps
+deploy retire: deps-stack
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make $@ VERSION=v3"; exit 2; }
 	$(CANARY) $@ $(VERSION)

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs on the host, only those missing (idempotent).
-# Fonts: training and evaluation faces (see ../shared/DATA-POLICY.md); nginx + njs: the gateway.
-# docker.io + docker-compose (1.29) + debootstrap: the container stack and its offline base image.
+#   host-packages.sh stack   what running the stack needs (make up and the operator's targets)
+#   host-packages.sh all     and what training, evaluation and the tests need (make test, make train)
+#   add --list to print the packages instead of installing them.
+# Stack: nginx + njs (the gateway), curl, docker.io + docker-compose (1.29) + debootstrap (the container
+# stack and its offline base image). All: the training and evaluation faces (see ../shared/DATA-POLICY.md),
+# Chromium (the web page and dashboard tests) and node (the routing script's unit tests).
 set -euo pipefail
-packages=(
+group="${1:-all}"
+stack=(
+  nginx libnginx-mod-http-js
+  curl
+  docker.io docker-compose debootstrap
+)
+development=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-dejavu-core
   fonts-liberation fonts-urw-base35 fonts-lxgw-wenkai fonts-crosextra-caladea fonts-freefont-ttf
   fonts-dejavu-extra fonts-arphic-gkai00mp fonts-arphic-gbsn00lp fonts-texgyre fonts-crosextra-carlito
@@ -14,11 +24,18 @@ packages=(
   fonts-roadgeek fonts-routed-gothic fonts-oldstandard fonts-play fonts-dosis fonts-manrope fonts-sora
   fonts-sil-charis fonts-junction
   fonts-smiley-sans fonts-droid-fallback fonts-sil-gentium fonts-clear-sans fonts-mononoki
-  nginx libnginx-mod-http-js
   chromium chromium-driver
-  nodejs curl
-  docker.io docker-compose debootstrap
+  nodejs
 )
+case "$group" in
+  stack) packages=("${stack[@]}") ;;
+  all) packages=("${stack[@]}" "${development[@]}") ;;
+  *) echo "usage: $0 stack|all [--list]" >&2; exit 2 ;;
+esac
+if [ "${2:-}" = "--list" ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
