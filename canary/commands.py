@@ -9,6 +9,7 @@ import requests
 from . import metrics
 from .backends.base import Backend
 from .errors import CanaryError, UnsafeMove
+from .gateway_view import gateway_view
 from .state import RoutingState, StateStore
 
 
@@ -138,6 +139,9 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
     return new_state
 
 
+GATEWAY_VIEW_S = 60.0
+
+
 def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
     """The routing state and, per deployed version, its role, weight, health and live figures; the request
     rates are measured over ``sample_s`` seconds between two scrapes. The figures are those the rollout gates
@@ -146,11 +150,15 @@ def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
     first = {version: _scrape_or_error(backend, version) for version in state.deployed}
     started = time.monotonic()
     time.sleep(sample_s)
+    seen_by_gateway = gateway_view(backend.gateway_log(GATEWAY_VIEW_S), time.time(), GATEWAY_VIEW_S)
     versions = {}
     for version in state.deployed:
         health = backend.health(version)
         entry = {"role": role_of(state, version), "weight": weight_of(state, version), "alive": health.alive,
-                 "ready": health.ready, "address": health.address}
+                 "ready": health.ready, "address": health.address,
+                 "gateway": seen_by_gateway.get(version, {"requests": 0, "client_5xx": 0, "upstream_failures": 0,
+                                                          "routed_around": 0, "mirrored": 0,
+                                                          "upstream_p95_ms": None})}
         figures = _scrape_or_error(backend, version)
         if isinstance(figures, str) or isinstance(first[version], str):
             entry["metrics_error"] = figures if isinstance(figures, str) else first[version]
@@ -190,16 +198,20 @@ def status_table(report: dict) -> str:
     def number(value, spec: str) -> str:
         return "-" if value is None else format(value, spec)
 
-    rows = [("version", "role", "weight", "ready", "req/s", "pinned/s", "errors", "p50 ms", "p95 ms", "confidence")]
+    rows = [("version", "role", "weight", "ready", "req/s", "pinned/s", "errors", "p50 ms", "p95 ms", "confidence",
+             "gw fails", "routed around")]
     for version, entry in report["versions"].items():
+        gateway = entry["gateway"]
         rows.append((version, entry["role"], f"{entry['weight']}%", "yes" if entry["ready"] else "NO",
                      number(entry.get("requests_per_s"), ".1f"), number(entry.get("pinned_per_s"), ".1f"),
                      number(entry.get("error_rate"), ".1%"),
                      number(entry.get("p50_ms"), ".0f"), number(entry.get("p95_ms"), ".0f"),
-                     number(entry.get("mean_confidence"), ".3f")))
+                     number(entry.get("mean_confidence"), ".3f"), str(gateway["upstream_failures"]),
+                     str(gateway["routed_around"])))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     state = report["state"]
     shadow = f", shadow {state['shadow']}" if state.get("shadow") else ""
     return "\n".join([f"stable {state['stable']}, canary {state['canary'] or '-'} at {state['canary_weight']}%{shadow}",
-                      *lines])
+                      *lines, f"(gw: the gateway's access log over the last {GATEWAY_VIEW_S:.0f} s: attempts that failed "
+                              "before a service answered, and requests routed around an ejected version)"])

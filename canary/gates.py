@@ -23,10 +23,13 @@ class WindowSummary:
     mean_confidence: float | None
 
     @classmethod
-    def of(cls, figures: VersionFigures) -> WindowSummary:
+    def of(cls, figures: VersionFigures, gateway_failures: int = 0) -> WindowSummary:
+        """``gateway_failures``: attempts that failed at the gateway (refused, timed out) and so never reached
+        the service's own counters; each counts as a request and an error."""
         p95 = figures.latency_quantile(0.95)
-        return cls(int(figures.requests), figures.error_rate, p95 * 1000 if p95 is not None else None,
-                   figures.mean_confidence)
+        requests = int(figures.requests) + gateway_failures
+        error_rate = (figures.errors + gateway_failures) / requests if requests else None
+        return cls(requests, error_rate, p95 * 1000 if p95 is not None else None, figures.mean_confidence)
 
     def describe(self) -> str:
         def show(value, fmt):

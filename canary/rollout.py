@@ -21,6 +21,7 @@ from .backends.base import Backend
 from .compare import compare
 from .errors import CanaryError, UnsafeMove
 from .gates import Gates
+from .gateway_view import gateway_view
 from .metrics import scrape
 from .rollout_machine import Observation, Phase, Progress, Promote, Rollback, SetWeight, Tick
 from .state import StateStore, write_json_atomically
@@ -174,8 +175,9 @@ class Runner:
         self.out, self.sleep, self.clock = out, sleep, clock
 
     def observe(self, progress: Progress) -> Observation:
-        """The routing state, read again at every tick, and both versions' figures (a scrape that fails is
-        an observation too: it names the version that did not answer)."""
+        """The routing state, read again at every tick, both versions' figures (a scrape that fails is an
+        observation too: it names the version that did not answer) and, during a window, the attempts the
+        gateway saw fail."""
         state = self.store.read()
         routing = (state.stable, state.canary, state.canary_weight)
         figures = {}
@@ -185,7 +187,12 @@ class Runner:
             except (requests.RequestException, CanaryError) as error:
                 return Observation(routing, figures, self.clock(), version,
                                    f"{version} did not answer its metrics scrape ({type(error).__name__})")
-        return Observation(routing, figures, self.clock())
+        now, failures = self.clock(), {}
+        if progress.window_started is not None:
+            view = gateway_view(self.backend.gateway_log(now - progress.window_started), now,
+                                now - progress.window_started)
+            failures = {version: figures["upstream_failures"] for version, figures in view.items()}
+        return Observation(routing, figures, now, gateway_failures=failures)
 
     def apply(self, tick: Tick) -> None:
         for action in tick.actions:

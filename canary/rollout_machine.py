@@ -7,6 +7,7 @@ Rules, in the order they are checked at each tick:
   undoes an operator;
 - a canary whose metrics do not answer is rolled back; a stable whose metrics do not answer pauses it;
 - a window starts at the first observation after its weight was applied, so it never straddles a change;
+- routed traffic only is judged (metrics), together with the attempts the gateway saw fail (gateway_view);
 - a window shorter than the step's time, or with too few requests, gives no verdict (paused when that lasts);
 - pass: the next weight, or promote after the last; fail: roll back after `failures_to_rollback` failures.
 """
@@ -77,6 +78,7 @@ class Observation:
     now: float
     unreachable: str | None = None  # the version whose metrics did not answer
     unreachable_reason: str = ""
+    gateway_failures: dict = field(default_factory=dict)  # version -> failed attempts the gateway saw this window
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ def advance(progress: Progress, seen: Observation, config: RolloutConfig) -> Tic
 
 
 def _judge(progress: Progress, seen: Observation, config: RolloutConfig) -> Tick:
-    windows = {version: WindowSummary.of(seen.figures[version].since(VersionFigures.from_json(start)))
+    windows = {version: WindowSummary.of(seen.figures[version].since(VersionFigures.from_json(start)),
+                                         seen.gateway_failures.get(version, 0))
                for version, start in progress.window_start.items()}
     canary, stable = windows[progress.version], windows[progress.stable]
     reference_json = asdict(stable) if stable.requests >= config.min_requests else progress.stable_reference

@@ -50,6 +50,10 @@ class Backend(ABC):
         """What the version's service printed (its JSON inference lines among them), oldest first."""
 
     @abstractmethod
+    def gateway_log(self, seconds: float) -> list[str]:
+        """The gateway's access-log lines (JSON) of about the last ``seconds``, oldest first."""
+
+    @abstractmethod
     def apply_topology(self, versions: list[str]) -> None:
         """Make the gateway route to exactly these versions (start it, or re-render + reload)."""
 

@@ -155,6 +155,15 @@ class DockerBackend(Backend):
         return container.logs(stdout=True, stderr=False).decode("utf-8", errors="replace") if container else ""
 
     # --- gateway -----------------------------------------------------------------------------
+    def gateway_log(self, seconds: float) -> list[str]:
+        """The gateway container's stdout (its access log) of the last ``seconds``."""
+        gateway = self.container("gateway")
+        if gateway is None:
+            return []
+        since = int(time.time() - seconds)
+        output = gateway.logs(stdout=True, stderr=False, since=since)
+        return output.decode("utf-8", errors="replace").splitlines()
+
     def _prepare_run_dir(self) -> None:
         # The gateway runs as an unprivileged user: the mounted folders must be readable by it.
         for folder in (self.run_dir, self.run_dir / "gateway", self.state_path.parent):

@@ -110,6 +110,16 @@ class LocalBackend(Backend):
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     # --- gateway -----------------------------------------------------------------------------
+    def gateway_log(self, seconds: float, tail_bytes: int = 4 << 20) -> list[str]:
+        """The tail of the access log (lines are filtered by time by the reader: gateway_view)."""
+        path = self._gateway_dir / "access.log"
+        if not path.exists():
+            return []
+        with open(path, "rb") as log:
+            log.seek(max(0, path.stat().st_size - tail_bytes))
+            lines = log.read().decode("utf-8", errors="replace").splitlines()
+        return lines[1:] if path.stat().st_size > tail_bytes else lines  # the first may be cut
+
     @property
     def _gateway_dir(self) -> Path:
         return self.run_dir / "gateway"

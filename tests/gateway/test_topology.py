@@ -38,7 +38,7 @@ def test_status_reports_health_and_figures_per_version(stack, session):
     table = stack.cli("status").stdout.splitlines()
     assert table[0] == "stable v1, canary v2 at 0%"
     assert table[1].split() == ["version", "role", "weight", "ready", "req/s", "pinned/s", "errors", "p50", "ms",
-                                "p95", "ms", "confidence"]
+                                "p95", "ms", "confidence", "gw", "fails", "routed", "around"]
     assert table[2].split()[:4] == ["v1", "stable", "100%", "yes"] and table[3].split()[:4] == ["v2", "canary", "0%", "yes"]
     assert report["state"]["stable"] == "v1"
     v1 = report["versions"]["v1"]

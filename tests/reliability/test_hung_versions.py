@@ -83,3 +83,17 @@ def test_an_operators_new_routing_state_ends_every_ejection(stack, session):
     assert {timed_post(session, stack.url)[0].headers["X-Model-Version"] for _ in range(5)} == {"v1"}
     assert stack.cli("promote").returncode == 0  # the operator's intent is tried at once, not overruled
     assert {timed_post(session, stack.url)[0].headers["X-Model-Version"] for _ in range(10)} == {"v2"}
+
+
+def test_status_shows_what_only_the_gateway_saw(stack, session):
+    stack.set_weight(100)
+    stack.backend.stop_version("v2")  # refused at the gateway: v2's own counters never see these
+    try:
+        for _ in range(5):
+            assert timed_post(session, stack.url)[0].headers["X-Model-Version"] == "v1"
+        report = json.loads(stack.cli("status", "--json").stdout)
+    finally:
+        stack.backend.start_version("v2")
+    v2 = report["versions"]["v2"]["gateway"]
+    assert v2["upstream_failures"] >= 1 and v2["routed_around"] >= 3  # one refusal, then ejected
+    assert report["versions"]["v1"]["gateway"]["client_5xx"] == 0

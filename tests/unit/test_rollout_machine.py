@@ -143,3 +143,13 @@ def test_a_paused_rollout_does_nothing_and_the_progress_survives_json():
     paused = replace(running(), status=Phase.PAUSED)
     assert advance(paused, seen(Traffic(), 10, routing=("v1", None, 0)), CONFIG).actions == ()
     assert Progress.from_json(paused.to_json()) == paused
+
+
+def test_attempts_that_failed_at_the_gateway_count_as_the_canarys_errors():
+    traffic = Traffic()
+    progress = running(traffic=traffic)
+    traffic.serve("v1", 200)
+    traffic.serve("v2", 100)  # what reached v2 was fine; 20 more were refused before reaching it
+    observation = replace(seen(traffic, 61), gateway_failures={"v2": 20})
+    tick = advance(progress, observation, CONFIG)
+    assert tick.progress.status is Phase.ROLLED_BACK and tick.progress.reason.startswith("error rate 16.7%")
