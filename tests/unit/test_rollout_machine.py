@@ -41,6 +41,15 @@ def running(weight_step=0, traffic=None, now=0.0):
     return tick.progress
 
 
+def served(stable_requests=200, canary_requests=100, stable=None, **canary):
+    """A rollout at step one whose first window has seen this traffic."""
+    traffic = Traffic()
+    progress = running(traffic=traffic)
+    traffic.serve("v1", stable_requests, **(stable or {}))
+    traffic.serve("v2", canary_requests, **canary)
+    return traffic, progress
+
+
 def test_start_sets_the_first_weight_and_the_window_begins_only_at_the_next_observation():
     tick = start("v2", "v1", CONFIG.steps)
     assert tick.actions == (SetWeight(10),) and tick.progress.window_started is None
@@ -72,10 +81,7 @@ def test_a_healthy_canary_walks_every_step_and_is_promoted():
 
 
 def test_an_operators_rollback_mid_window_stops_the_rollout_and_is_never_undone():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 200)
-    traffic.serve("v2", 100)
+    traffic, progress = served()
     tick = advance(progress, seen(traffic, 61, routing=("v1", "v2", 0)), CONFIG)
     assert tick.progress.status is Phase.ABORTED and tick.actions == ()
     assert "changed outside the rollout" in tick.progress.reason
@@ -97,30 +103,22 @@ def test_an_unreachable_canary_is_rolled_back_and_an_unreachable_stable_pauses()
 
 
 def test_a_failing_gate_rolls_back_with_its_reason():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 200)
-    traffic.serve("v2", 100, errors=10)
+    traffic, progress = served(errors=10)
     tick = advance(progress, seen(traffic, 61), CONFIG)
     assert tick.progress.status is Phase.ROLLED_BACK and tick.actions == (Rollback(),)
     assert tick.progress.reason.startswith("error rate 10.0%")
 
 
 def test_pinned_traffic_and_client_errors_do_not_decide():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 200, pinned=5000)  # stable's pinned traffic cannot cover for the canary ...
-    traffic.serve("v2", 10, pinned=5000, client_errors=5000)  # ... nor the canary's
+    # Stable's pinned traffic cannot cover for the canary, nor can the canary's pinned or spoilt requests.
+    traffic, progress = served(200, 10, stable={"pinned": 5000}, pinned=5000, client_errors=5000)
     tick = advance(progress, seen(traffic, 61), CONFIG)
     assert tick.actions == () and tick.progress.decisions[-1]["outcome"] == "no verdict"
     assert tick.progress.decisions[-1]["canary"]["requests"] == 10
 
 
 def test_too_little_traffic_pauses_after_the_inconclusive_time():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 10)
-    traffic.serve("v2", 5)
+    traffic, progress = served(10, 5)
     tick = advance(progress, seen(traffic, 100), CONFIG)
     assert tick.progress.status is Phase.RUNNING and tick.wait == 5
     tick = advance(tick.progress, seen(traffic, 60 + 121), CONFIG)
@@ -128,10 +126,7 @@ def test_too_little_traffic_pauses_after_the_inconclusive_time():
 
 
 def test_a_runner_stopped_between_deciding_a_step_and_applying_it_applies_it_on_resume():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 200)
-    traffic.serve("v2", 100)
+    traffic, progress = served()
     decided = advance(progress, seen(traffic, 61), CONFIG)
     assert decided.actions == (SetWeight(50),)
     # The runner died before applying: the routing state still has step one's weight.
@@ -146,10 +141,7 @@ def test_a_paused_rollout_does_nothing_and_the_progress_survives_json():
 
 
 def test_attempts_that_failed_at_the_gateway_count_as_the_canarys_errors():
-    traffic = Traffic()
-    progress = running(traffic=traffic)
-    traffic.serve("v1", 200)
-    traffic.serve("v2", 100)  # what reached v2 was fine; 20 more were refused before reaching it
+    traffic, progress = served()  # what reached v2 was fine; 20 more were refused before reaching it
     observation = replace(seen(traffic, 61), gateway_failures={"v2": 20})
     tick = advance(progress, observation, CONFIG)
     assert tick.progress.status is Phase.ROLLED_BACK and tick.progress.reason.startswith("error rate 16.7%")
