@@ -43,6 +43,14 @@ class Recipe:
     categories: dict[str, float] = field(default_factory=lambda: BALANCED)
 
 
+@dataclass(frozen=True)
+class PageCrops:
+    """Lines cut from composed pages by the served detector and crop (training/page_crops.py)."""
+
+    fonts: tuple[FontSpec, ...]
+    categories: dict[str, float]
+
+
 # A config names its recipe; each recipe and data seed has its own cache folder (render_cache.cache_dir_for).
 RECIPES = {
     "base": Recipe(TRAIN_FONTS, 0.12, TRAIN),
@@ -53,6 +61,7 @@ RECIPES = {
     "codes": Recipe(FIGURE_FONTS, 0.3, SLANTED, WITH_CODES),
     "stem_nines": Recipe(FIGURE_FONTS, 0.3, STEM_NINES, WITH_CODES),
     "photo": Recipe(PHOTO_FONTS, 0.2, PHOTO, REAL_TEXT),
+    "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
 }
 
 
@@ -63,9 +72,13 @@ class Shard:
 
 
 def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_texts: frozenset[str],
-                 recipe: Recipe = RECIPES["base"]) -> Shard:
+                 recipe: Recipe | PageCrops = RECIPES["base"]) -> Shard:
     """Render ``count`` training lines deterministically from ``seed``, skipping evaluation texts."""
     rng = random.Random(seed)
+    if isinstance(recipe, PageCrops):
+        from .page_crops import render_crops  # loads the detector: only for this recipe
+
+        return Shard(*render_crops(rng, count, options, excluded_texts, recipe.categories, recipe.fonts))
     sampler = TextSampler(rng)
     charset = default_charset()
     categories, weights = zip(*recipe.categories.items())

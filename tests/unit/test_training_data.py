@@ -236,3 +236,20 @@ def test_the_ui_evaluation_texts_are_fixed_and_never_drawn_for_training():
     shard = render_shard(seed=5, count=40, options=PreprocessOptions(), excluded_texts=reserved,
                          recipe=RECIPES["photo"])
     assert not reserved & set(shard.texts) and len(shard.texts) == 40
+
+
+def test_page_crops_are_cut_by_the_served_detector_and_labelled_with_the_line_they_cover():
+    from training.fonts import PHOTO_FONTS
+    from training.page_crops import compose_page, labelled_crops, served_detector
+
+    rng = random.Random(4)
+    image, lines = compose_page(rng, TextSampler(rng), {"en": 0.5, "zh": 0.5}, PHOTO_FONTS, frozenset())
+    crops = labelled_crops(image, lines, PreprocessOptions(), served_detector())
+    drawn = [text for text, _ in lines]
+    assert len(crops) >= len(lines) // 2  # most lines are found and matched
+    assert {text for _, text in crops} <= set(drawn)
+    assert all(crop.shape[0] == 32 and crop.dtype == np.uint8 for crop, _ in crops)
+    # A line the composer was told to leave out never becomes a label.
+    rng = random.Random(4)
+    _, again = compose_page(rng, TextSampler(rng), {"en": 0.5, "zh": 0.5}, PHOTO_FONTS, frozenset(drawn[:1]))
+    assert drawn[0] not in [text for text, _ in again]
