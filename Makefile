@@ -1,7 +1,9 @@
 # Set-up on a fresh Debian machine: `make up` (start the stack) and `make test` (run the tests).
 # Every target installs what it needs (Debian packages, the venv) idempotently.
 SHELL := /bin/bash
-PYTHON ?= python3
+# Debian's interpreter when there is one: the stack's workers run as an unprivileged user (local mode run as
+# root), and an interpreter installed under a private home (pyenv in /root) is unreadable to them.
+PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed

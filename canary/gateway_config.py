@@ -22,6 +22,7 @@ class GatewayLayout:
     access_log: str = ""  # default: run_dir/access.log
     resolver: str | None = None  # Docker's DNS in docker mode: version names are looked up per request
     user: str = ""  # nginx `user` for the workers (only meaningful when the master runs as root)
+    worker_dir: Path | None = None  # where the workers write (ejections.json); default run_dir
 
 
 KEEPALIVE = 16  # idle connections kept per version (per worker); gunicorn keeps one open 15 s
@@ -64,6 +65,7 @@ def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool =
         run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
         listen=layout.listen, resolver=resolver, addresses=address_map(addresses, keepalive),
         upstreams=upstream_groups(addresses, keepalive),
+        worker_dir=layout.worker_dir or layout.run_dir,
         error_log=layout.error_log or f"{layout.run_dir}/error.log",
         access_log=layout.access_log or f"{layout.run_dir}/access.log",
     )

@@ -3,12 +3,13 @@
 #   host-packages.sh stack   what running the stack needs (make up and the operator's targets)
 #   host-packages.sh all     and what training, evaluation and the tests need (make test, make train)
 #   add --list to print the packages instead of installing them.
-# Stack: nginx + njs (the gateway), curl, docker.io + docker-compose (1.29) + debootstrap (the container
+# Stack: python3-venv (the venv, on Debian's interpreter), nginx + njs (the gateway), curl, docker.io + docker-compose (1.29) + debootstrap (the container
 # stack and its offline base image). All: the training and evaluation faces (see ../shared/DATA-POLICY.md),
 # Chromium (the web page and dashboard tests) and node (the routing script's unit tests).
 set -euo pipefail
 group="${1:-all}"
 stack=(
+  python3-venv
   nginx libnginx-mod-http-js
   curl
   docker.io docker-compose debootstrap
@@ -35,6 +36,10 @@ esac
 if [ "${2:-}" = "--list" ]; then
   printf '%s\n' "${packages[@]}"
   exit 0
+fi
+# Local mode run as root keeps only the masters root: the workers of nginx and gunicorn run as this user.
+if [ "$(id -u)" -eq 0 ] && ! id -u ocr-canary >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ocr-canary
 fi
 missing=()
 for package in "${packages[@]}"; do

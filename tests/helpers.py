@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,9 +24,21 @@ def encode(image: Image.Image, format: str, **params) -> bytes:
     return buffer.getvalue()
 
 
+def open_to_workers(path: Path) -> Path:
+    """pytest's temporary folders are private (0700). A local stack run as root runs its workers as another
+    user (canary.backends.local.SERVICE_USER): let them traverse to, and read, what a test puts there."""
+    for folder in (path, *path.parents):
+        if folder == Path(tempfile.gettempdir()) or folder == folder.parent:
+            break
+        if folder.stat().st_uid == os.geteuid():
+            folder.chmod(folder.stat().st_mode | 0o055)
+    return path
+
+
 def services_folder(folder: Path, versions=("v1", "v2")) -> Path:
     """A services folder seeing the repository's versions, that a test can add a version to."""
     folder.mkdir(parents=True, exist_ok=True)
+    open_to_workers(folder)
     for version in versions:
         (folder / f"ocr-{version}").symlink_to(version_dir(version))
     return folder

@@ -16,7 +16,7 @@ import requests
 from canary import commands
 from canary.backends.local import LocalBackend
 from canary.state import RoutingState, StateStore
-from tests.helpers import ROOT
+from tests.helpers import ROOT, open_to_workers
 from tests.lines import rendered_line
 from tests.processes import free_port
 
@@ -54,6 +54,7 @@ def free_port_block(size: int = 10) -> int:
 
 class Stack:
     def __init__(self, run_dir: Path, mode: str = "local", services_dir: Path = ROOT / "services"):
+        open_to_workers(run_dir)
         self.store = StateStore(run_dir / "state")
         listen = f"127.0.0.1:{free_port()}"
         self.env = {**os.environ, "CANARY_RUN_DIR": str(run_dir), "GATEWAY_LISTEN": listen, "CANARY_MODE": mode,

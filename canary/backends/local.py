@@ -1,7 +1,12 @@
-"""Local backend: one gunicorn per version and nginx, as processes on loopback, under .run/."""
+"""Local backend: one gunicorn per version and nginx, as processes on loopback, under .run/.
+
+Run as root, the masters (which bind the ports and read the config) stay root and every worker, the code
+that reads client data, runs as SERVICE_USER."""
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -17,6 +22,7 @@ from .base import Backend, VersionHealth
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUNICORN_CONF = ROOT / "shared" / "preprocess" / "ocr" / "service" / "gunicorn_conf.py"
 READY_TIMEOUT_S = 60
+SERVICE_USER = "ocr-canary"
 
 
 def version_port(version: str, base: int) -> int:
@@ -35,6 +41,24 @@ def pid_alive(pid_file: Path, program: str = "") -> int | None:
     if state == "Z" or program not in command:
         return None
     return pid
+
+
+def service_user() -> pwd.struct_passwd | None:
+    """Who the gateway's and the services' workers run as when the tool runs as root: SERVICE_USER (created
+    by deploy/host-packages.sh), never root. None when the tool is not root (they run as its user)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        user = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        raise CanaryError(f"no user {SERVICE_USER} for the workers: `make up` creates it "
+                          "(deploy/host-packages.sh stack)") from None
+    private = next((folder for folder in Path(sys.base_prefix).resolve().parents
+                    if not folder.stat().st_mode & 0o001), None)
+    if private is not None:
+        raise CanaryError(f"the Python at {sys.base_prefix} is inside {private}, which {SERVICE_USER} cannot enter: "
+                          "build .venv on Debian's python3 (make does: PYTHON=/usr/bin/python3)")
+    return user
 
 
 def child_pids(parent: int) -> set[int]:
@@ -79,9 +103,11 @@ class LocalBackend(Backend):
                    "GUNICORN_BIND": f"127.0.0.1:{version_port(version, self.service_port_base)}",
                    **self.version_env.get(version, {})}
             env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+            user = service_user()
+            privileges = ["--user", str(user.pw_uid), "--group", str(user.pw_gid)] if user else []
             # gunicorn daemonises itself; its workers' stdout (the JSON inference log) goes to the log file.
             subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--daemon", "--capture-output",
-                            "--error-logfile", str(self.run_dir / f"ocr-{version}.log"),
+                            *privileges, "--error-logfile", str(self.run_dir / f"ocr-{version}.log"),
                             "--pid", str(self._pid_file(version)), "ocr.service.wsgi:app"],
                            env=env, cwd=ROOT, check=True, timeout=30)
         self.wait_until_ready(version, READY_TIMEOUT_S, f"see {self.run_dir}/ocr-{version}.log")
@@ -129,9 +155,15 @@ class LocalBackend(Backend):
         addresses = {v: f"127.0.0.1:{version_port(v, self.service_port_base)}" for v in versions}
         config_path = self._gateway_dir / "nginx.conf"
         temporary = config_path.with_suffix(".tmp")
-        # Workers run as whoever runs the tool, so they can read the state folder wherever it lives.
+        # The workers write only in their own folder (not beside the config the root master reads).
+        worker_dir = self._gateway_dir / "worker"
+        worker_dir.mkdir(exist_ok=True)
+        user = service_user()
+        if user is not None:
+            os.chown(worker_dir, user.pw_uid, user.pw_gid)
         layout = GatewayLayout(listen=self.gateway_listen, run_dir=self._gateway_dir, state_path=self.state_path,
-                               user="root root" if os.geteuid() == 0 else "")
+                               user=f"{user.pw_name} {grp.getgrgid(user.pw_gid).gr_name}" if user else "",
+                               worker_dir=worker_dir)
         temporary.write_text(render(addresses, layout, keepalive=self.upstream_keepalive))
         check = subprocess.run(["nginx", "-t", "-q", "-c", str(temporary)], capture_output=True, text=True)
         if check.returncode != 0:

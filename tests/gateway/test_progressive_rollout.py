@@ -14,7 +14,7 @@ from canary import commands
 from canary.rollout import DEFAULT_CONFIG, RolloutConfig, RolloutStore, Runner, set_status
 from canary.errors import UnsafeMove
 from canary.state import RoutingState
-from tests.helpers import ROOT, new_version_folder, wait_for
+from tests.helpers import ROOT, new_version_folder, open_to_workers, wait_for
 from tests.stack import LoopingClient
 
 FAST = {"steps": [20, 60, 100], "step_seconds": 2, "check_seconds": 0.2, "min_requests": 80, "inconclusive_seconds": 60,
@@ -64,7 +64,7 @@ def test_a_healthy_canary_walks_every_step_and_is_promoted(stack):
                                                      ("v4", {"latency_ms": 150}, "p95 latency")])
 def test_a_canary_that_turns_faulty_is_rolled_back_at_the_first_gate(stack, services_dir, tmp_path, version, faults,
                                                                       reason):
-    fault_file = tmp_path / "faults.json"
+    fault_file = open_to_workers(tmp_path) / "faults.json"
     new_version_folder(services_dir, version)
     stack.backend.version_env[version] = {"OCR_FAULT_FILE": str(fault_file)}
     commands.deploy(stack.backend, stack.store, version)

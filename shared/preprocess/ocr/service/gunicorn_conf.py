@@ -34,6 +34,9 @@ def on_starting(server):
     # Figures of a previous run in the same folder would be summed in: start clean.
     for entry in os.listdir(_metrics_dir):
         os.remove(os.path.join(_metrics_dir, entry))
+    # Workers started with --user write their figures here, not the master that made the folder.
+    if server.cfg.uid != os.geteuid():
+        os.chown(_metrics_dir, server.cfg.uid, server.cfg.gid)
 
 
 def child_exit(server, worker):
