@@ -9,6 +9,12 @@ import os
 import shutil
 import tempfile
 
+# Not under ocr.service: importing that package here would load the app in the master, before the
+# multiprocess metrics folder below is set.
+from ocr.gunicorn_response import install as install_one_write_response
+
+install_one_write_response()  # a worker killed mid-answer never leaves a 200 with half a body
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
