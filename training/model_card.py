@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ocr.manifest import load_version
 
-from .dataset import RECIPES
+from .dataset import RECIPES, PageCrops
 from .evalpages import KINDS
 from .evaluate import REPORT_GROUPS, UI_GROUPS
 from .train_config import load_config
@@ -174,6 +174,21 @@ def blindness_caveat(recipes: list[str]) -> list[str]:
             "tuned for."]
 
 
+def further_sources_line(config: dict) -> list[str]:
+    """The line sources trained on beside the config's own recipe (the config's `also`)."""
+    if not config.get("also"):
+        return []
+    described = []
+    for source in config["also"]:
+        recipe = RECIPES[source["recipe"]]
+        what = ("lines cut from composed pages by the served text detector and crop, labelled with the line "
+                "each box covers" if isinstance(recipe, PageCrops) else
+                f"{len(recipe.fonts)} faces, {recipe.hard_share:.0%} hard lines")
+        described.append(f"{source['shards']} shards of recipe `{source['recipe']}` (data seed {source['data_seed']}: "
+                         f"{what})")
+    return ["- Trained together with: " + "; ".join(described) + "."]
+
+
 def render_card(version: str) -> str:
     bundle = load_version(ROOT / "services" / f"ocr-{version}")
     manifest = bundle.manifest
@@ -215,6 +230,7 @@ def render_card(version: str) -> str:
         f"text mix {mix}), text from jieba's and wordfreq's word lists plus generated numbers, "
         f"dates, amounts and IDs{text_sources_note(recipe)}; data seed {config['data_seed']}, {config['shards']} cached shards. "
         f"Reproduce: `make train VERSION={version}`.",
+        *further_sources_line(config),
         "",
         *evaluation_section(extra),
         *binarize_section(),
