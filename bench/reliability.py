@@ -140,10 +140,9 @@ def peak_memory() -> list[str]:
     completed = subprocess.run([sys.executable, "-c", PROBE, str(path), str(version_dir("v2"))], cwd=ROOT,
                                capture_output=True, text=True, timeout=300, check=True)
     return [f"Largest accepted image: a 6300x6300 16-bit PNG (39.7 Mpx, {path.stat().st_size // 1024} KB) read as a "
-            f"page by v2 raises a worker's peak memory by **{completed.stdout.strip()} MiB** over the loaded models (peak reset "
-            "after loading: /proc/self/clear_refs) "
-            "(1.1 GB before 16-bit images were narrowed in place; tests/model/test_memory_budget.py holds it under "
-            "400 MiB).", ""]
+            f"page by v2 raises a worker's peak memory by **{completed.stdout.strip()} MiB** over the loaded models "
+            "(the peak is reset after loading: /proc/self/clear_refs; 1.1 GB before 16-bit images were narrowed in "
+            "place; tests/model/test_memory_budget.py holds it under 400 MiB).", ""]
 
 
 def section() -> list[str]:
