@@ -213,5 +213,5 @@ def status_table(report: dict) -> str:
     state = report["state"]
     shadow = f", shadow {state['shadow']}" if state.get("shadow") else ""
     return "\n".join([f"stable {state['stable']}, canary {state['canary'] or '-'} at {state['canary_weight']}%{shadow}",
-                      *lines, f"(gw: the gateway's access log over the last {GATEWAY_VIEW_S:.0f} s: attempts that failed "
-                              "before a service answered, and requests routed around an ejected version)"])
+                      *lines, f"(gw: the gateway's access log over the last {GATEWAY_VIEW_S:.0f} s: attempts that "
+                              "failed before a service answered, and requests routed around an ejected version)"])

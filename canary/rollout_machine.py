@@ -128,7 +128,8 @@ def advance(progress: Progress, seen: Observation, config: RolloutConfig) -> Tic
     if seen.unreachable == progress.version:
         return _end(progress, Phase.ROLLED_BACK, (Rollback(),), seen.unreachable_reason)
     if seen.unreachable is not None:
-        paused = replace(progress, status=Phase.PAUSED, reason=f"{seen.unreachable_reason}; `rollout resume` tries again")
+        paused = replace(progress, status=Phase.PAUSED,
+                         reason=f"{seen.unreachable_reason}; `rollout resume` tries again")
         return Tick(paused, wait=config.check_seconds, messages=(f"rollout paused: {paused.reason}",))
     if progress.window_started is None:
         return Tick(_new_window(progress, seen), wait=min(config.check_seconds, config.step_seconds))
