@@ -6,8 +6,6 @@ import os
 import signal
 import time
 
-import requests
-
 from canary import commands
 from canary.backends.local import child_pids, pid_alive
 from tests.helpers import wait_for
