@@ -9,7 +9,7 @@ import requests
 from . import metrics
 from .backends.base import Backend
 from .errors import CanaryError, UnsafeMove
-from .gateway_view import gateway_view
+from .gateway_view import empty_figures, gateway_view
 from .state import RoutingState, StateStore
 
 
@@ -156,9 +156,7 @@ def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
         health = backend.health(version)
         entry = {"role": role_of(state, version), "weight": weight_of(state, version), "alive": health.alive,
                  "ready": health.ready, "address": health.address,
-                 "gateway": seen_by_gateway.get(version, {"requests": 0, "client_5xx": 0, "upstream_failures": 0,
-                                                          "routed_around": 0, "mirrored": 0,
-                                                          "upstream_p95_ms": None})}
+                 "gateway": seen_by_gateway.get(version, empty_figures())}
         figures = _scrape_or_error(backend, version)
         if isinstance(figures, str) or isinstance(first[version], str):
             entry["metrics_error"] = figures if isinstance(figures, str) else first[version]

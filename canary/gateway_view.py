@@ -13,6 +13,12 @@ def first_attempt(entry: dict) -> str:
     return entry.get("upstream_status", "").replace(":", ",").split(",")[0].strip()
 
 
+def empty_figures() -> dict:
+    """A version the log says nothing about (also what gateway_view starts each version from)."""
+    return {"requests": 0, "client_5xx": 0, "upstream_failures": 0, "routed_around": 0, "mirrored": 0,
+            "upstream_p95_ms": None}
+
+
 def gateway_view(lines: list[str], now: float, seconds: float) -> dict[str, dict]:
     """Per version, over the last ``seconds``: requests it was chosen for (unpinned and pinned), answers that
     reached clients as 5xx, attempts that failed at the gateway (refused, timed out, unready), requests routed
@@ -21,8 +27,7 @@ def gateway_view(lines: list[str], now: float, seconds: float) -> dict[str, dict
     view: dict[str, dict] = {}
 
     def of(version: str) -> dict:
-        return view.setdefault(version, {"requests": 0, "client_5xx": 0, "upstream_failures": 0, "routed_around": 0,
-                                         "mirrored": 0, "upstream_ms": []})
+        return view.setdefault(version, {**empty_figures(), "upstream_ms": []})
 
     for line in lines:
         try:

@@ -146,11 +146,13 @@ function noteOutcome(r, version) {
     if (!version || version === 'none' || !first) {
         return '';
     }
-    var ejections = readEjections(r);
     var failed = first === '504' || first === '502';
-    if (!failed && !(version in ejections)) {
+    // Most answers change nothing: only a failure, or an answer from a version routing saw ejected, is written
+    // (the list target() saw, so the file is read once per request, not twice).
+    if (!failed && r.variables.route_ejected.split(',').indexOf(version) < 0) {
         return '';
     }
+    var ejections = readEjections(r);
     if (failed) {
         ejections[version] = {until: Date.now() + EJECT_MS, generation: r.variables.route_generation};
         r.warn('version ' + version + ' answered ' + first + ': ejected for ' + EJECT_MS + ' ms');
@@ -188,8 +190,9 @@ function target(r) {
         r.variables.route_error = 'routing_state_unreadable';
         return 'error503';
     }
-    var decision = decide(state, r.headersIn['X-Model-Version'] || '', clientKeyOf(r), Math.random(),
-                          ejectedNow(readEjections(r), Date.now(), String(state.generation)));
+    var ejected = ejectedNow(readEjections(r), Date.now(), String(state.generation));
+    r.variables.route_ejected = ejected.join(',');
+    var decision = decide(state, r.headersIn['X-Model-Version'] || '', clientKeyOf(r), Math.random(), ejected);
     if (decision.error) {
         r.variables.route_reason = 'pinned';
         r.variables.route_error = decision.error;
