@@ -24,6 +24,7 @@ from ocr.preprocess import pad_batch
 
 from .dataset import RECIPES, Shard, bucketed_batches, load_shard, render_shard, save_shard, shard_paths
 from .export import write_version_folder
+from .grow import warm_start
 from .render_cache import CACHE_ROOT, cache_dir_for, fill_cache, shard_seed
 from .train_config import TrainConfig, load_config
 
@@ -33,7 +34,8 @@ VALIDATION_LINES = 300
 
 
 def build_model(config: TrainConfig, num_classes: int) -> CRNN:
-    return CRNN(CRNNConfig(num_classes=num_classes, input_height=config.preprocess.height, **config.model))
+    return CRNN(CRNNConfig.from_dict({"num_classes": num_classes, "input_height": config.preprocess.height,
+                                      **config.model}))
 
 
 def lr_factor(step: int, max_steps: int, warmup_fraction: float) -> float:
@@ -147,8 +149,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
         print(f"resuming {config.version} at step {step}", flush=True)
     else:
         if config.init_from:
-            model.load_state_dict(torch.load(weights_dir / f"{config.init_from}.pt", weights_only=True))
-            print(f"warm start from {config.init_from}", flush=True)
+            how = warm_start(model, torch.load(weights_dir / f"{config.init_from}.pt", weights_only=True))
+            print(f"{how}: {config.init_from}", flush=True)
         if config.init_features_from:
             model.features.load_state_dict(
                 torch.load(weights_dir / f"{config.init_features_from}.pt", weights_only=True))
