@@ -106,7 +106,7 @@ WEIGHT ?=
 up: deps-stack
 	@mode="$(MODE)"; \
 	if [ -z "$$mode" ]; then mode=local; bash deploy/start-docker.sh && mode=docker; fi; \
-	if [ "$$mode" = docker ]; then $(MAKE) --no-print-directory images || exit 1; fi; \
+	if [ "$$mode" != local ]; then $(MAKE) --no-print-directory images || exit 1; fi; \
 	CANARY_MODE=$$mode $(PY) -m canary up --versions v1,v2 --stable v1
 
 # Images for docker mode, built offline: wheels downloaded on the host, base image from Debian

@@ -15,14 +15,15 @@ from .errors import CanaryError
 from .state import StateStore
 
 ROOT = Path(__file__).resolve().parent.parent
+MODES = ("local", "docker", "swarm")
 
 
 def choose_mode(run_dir: Path, requested: str | None) -> str:
-    """local or docker: as asked (CANARY_MODE / --mode), else what `up` recorded, else docker when an
+    """local, docker or swarm: as asked (CANARY_MODE / --mode), else what `up` recorded, else docker when an
     engine answers."""
     if requested:
-        if requested not in ("local", "docker"):
-            raise CanaryError(f"unknown mode {requested!r}: local or docker")
+        if requested not in MODES:
+            raise CanaryError(f"unknown mode {requested!r}: {', '.join(MODES)}")
         return requested
     recorded = run_dir / "mode"
     if recorded.exists():
@@ -38,7 +39,13 @@ def make_context(mode: str | None = None) -> tuple[Backend, StateStore, str]:
     mode = choose_mode(run_dir, mode or os.environ.get("CANARY_MODE"))
     listen = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")
     services_dir = Path(os.environ.get("CANARY_SERVICES_DIR", ROOT / "services"))
-    if mode == "docker":
+    if mode == "swarm":
+        from .backends.swarm import SwarmBackend
+
+        backend = SwarmBackend(run_dir, gateway_listen=listen, state_path=store.state_path, services_dir=services_dir,
+                               replicas=int(os.environ.get("REPLICAS", "2")),
+                               gateway_replicas=int(os.environ.get("GATEWAY_REPLICAS", "2")))
+    elif mode == "docker":
         from .backends.docker import DockerBackend  # the docker SDK is only needed in docker mode
 
         backend = DockerBackend(run_dir, project=os.environ.get("CANARY_PROJECT", "ocrcanary"),
@@ -60,9 +67,12 @@ def weight(value: str) -> int:
     return number
 
 
-def _print_state(state, seconds: float | None = None) -> None:
+def _print_state(state, seconds: float | None = None, backend: Backend | None = None) -> None:
     line = f"stable {state.stable}, canary {state.canary or '-'} at {state.canary_weight}%"
-    print(line + (f" (applied in {seconds * 1000:.1f} ms)" if seconds is not None else ""))
+    print(line + (f" (applied in {seconds * 1000:.1f} ms)" if seconds is not None else ""), flush=True)
+    reached = backend.propagated(state.generation) if backend is not None else None
+    if reached:
+        print(reached)
 
 
 def _rollout(backend, store, args) -> int:
@@ -99,8 +109,8 @@ def _serve_dashboard(backend, store, listen: str, interval: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="canary", description="Weighted canary control for the OCR gateway.")
-    parser.add_argument("--mode", choices=("local", "docker"),
-                        help="processes on loopback or the compose stack (default: as `up` chose)")
+    parser.add_argument("--mode", choices=MODES,
+                        help="processes on loopback, the compose stack or the swarm stack (default: as `up` chose)")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the services and the gateway")
     up.add_argument("--versions", default="v1,v2")
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         backend, store, mode = make_context(args.mode)
         if args.command == "up":
-            _print_state(commands.up(backend, store, args.versions.split(","), args.stable))
+            _print_state(commands.up(backend, store, args.versions.split(","), args.stable), backend=backend)
             (store.directory.parent / "mode").write_text(mode + "\n")
             print(f"gateway on http://{backend.gateway_listen} ({mode} mode)")
         elif args.command == "down":
@@ -151,18 +161,18 @@ def main(argv: list[str] | None = None) -> int:
             report = commands.status(backend, store)
             print(json.dumps(report, indent=2) if args.json else commands.status_table(report))
         elif args.command == "canary":
-            _print_state(*commands.set_canary_weight(backend, store, args.weight, args.version, args.force))
+            _print_state(*commands.set_canary_weight(backend, store, args.weight, args.version, args.force), backend)
         elif args.command == "promote":
-            _print_state(commands.promote(backend, store, args.force))
+            _print_state(commands.promote(backend, store, args.force), backend=backend)
         elif args.command == "rollback":
-            _print_state(*commands.rollback(backend, store, args.force))
+            _print_state(*commands.rollback(backend, store, args.force), backend)
         elif args.command == "history":
             for entry in store.history():
                 print(json.dumps(entry))
         elif args.command == "deploy":
-            _print_state(commands.deploy(backend, store, args.version))
+            _print_state(commands.deploy(backend, store, args.version), backend=backend)
         elif args.command == "retire":
-            _print_state(commands.retire(backend, store, args.version))
+            _print_state(commands.retire(backend, store, args.version), backend=backend)
         elif args.command == "shadow":
             state = commands.shadow(backend, store, None if args.version == "off" else args.version)
             copy_of = f" (a copy of {state.stable}'s traffic)" if state.shadow else ""

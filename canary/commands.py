@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import requests
 
-from . import metrics
 from .backends.base import Backend
 from .errors import CanaryError, UnsafeMove
 from .gateway_view import empty_figures, gateway_view
@@ -175,7 +174,7 @@ def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
 def _scrape_or_error(backend: Backend, version: str):
     """The version's figures, or the name of the error that kept them away."""
     try:
-        return metrics.scrape(backend.service_url(version))
+        return backend.scrape(version)
     except requests.RequestException as error:
         return type(error).__name__
 

@@ -15,7 +15,7 @@ import requests
 from flask import Flask, jsonify, send_file
 
 from .backends.base import Backend
-from .metrics import VersionFigures, scrape
+from .metrics import VersionFigures
 from .rollout import RolloutStore
 from .state import StateStore
 
@@ -50,7 +50,7 @@ class Sampler(threading.Thread):
         for version in state.deployed:
             entry = {"ready": False}
             try:
-                figures = scrape(self.backend.service_url(version), timeout=1)
+                figures = self.backend.scrape(version, timeout=1)
                 before = self._previous.get(version)
                 entry = {"ready": True, **interval_figures(figures, before[1] if before else None,
                                                           now - before[0] if before else 0)}

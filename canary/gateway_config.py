@@ -23,6 +23,9 @@ class GatewayLayout:
     resolver: str | None = None  # Docker's DNS in docker mode: version names are looked up per request
     user: str = ""  # nginx `user` for the workers (only meaningful when the master runs as root)
     worker_dir: Path | None = None  # where the workers write (ejections.json); default run_dir
+    # Swarm: any deployed version's address follows from its name (service ocr-vN, found through DNS), so
+    # the config does not change when versions come and go and never needs a reload on the replicas.
+    address_pattern: str = ""  # e.g. "ocr-{version}:8000"
 
 
 KEEPALIVE = 16  # idle connections kept per version (per worker); gunicorn keeps one open 15 s
@@ -41,7 +44,9 @@ def grouped(address: str, keepalive: bool) -> bool:
     return keepalive and not resolved_per_request(address)
 
 
-def address_map(addresses: dict[str, str], keepalive: bool) -> str:
+def address_map(addresses: dict[str, str], keepalive: bool, pattern: str = "") -> str:
+    if pattern:  # a regex entry with a named capture: the version's name becomes part of its address
+        return f'        "~^(?<version_name>v[0-9]{{1,4}})$" {pattern.format(version="$version_name")};'
     return "\n".join(f"        {version} {upstream_name(version) if grouped(address, keepalive) else address};"
                      for version, address in sorted(addresses.items()))
 
@@ -63,7 +68,8 @@ def render(addresses: dict[str, str], layout: GatewayLayout, load_module: bool =
         load_module=f"load_module {JS_MODULE};" if load_module else "",
         user_directive=f"user {layout.user};" if layout.user else "",
         run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
-        listen=layout.listen, resolver=resolver, addresses=address_map(addresses, keepalive),
+        listen=layout.listen, resolver=resolver,
+        addresses=address_map(addresses, keepalive, layout.address_pattern),
         upstreams=upstream_groups(addresses, keepalive),
         worker_dir=layout.worker_dir or layout.run_dir,
         error_log=layout.error_log or f"{layout.run_dir}/error.log",

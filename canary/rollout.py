@@ -22,7 +22,6 @@ from .compare import compare
 from .errors import CanaryError, UnsafeMove
 from .gates import Gates
 from .gateway_view import gateway_view
-from .metrics import scrape
 from .rollout_machine import Observation, Phase, Progress, Promote, Rollback, SetWeight, Tick
 from .state import StateStore, write_json_atomically
 
@@ -183,7 +182,7 @@ class Runner:
         figures = {}
         for version in (progress.version, progress.stable):
             try:
-                figures[version] = scrape(self.backend.service_url(version))
+                figures[version] = self.backend.scrape(version)
             except (requests.RequestException, CanaryError) as error:
                 return Observation(routing, figures, self.clock(), version,
                                    f"{version} did not answer its metrics scrape ({type(error).__name__})")

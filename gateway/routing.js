@@ -142,11 +142,13 @@ function ejectedNow(ejections, now, generation) {
 // reached (502) is ejected for EJECT_MS; one that answers again is cleared. Written by the one worker
 // (worker_processes 1), read by every routing decision.
 function noteOutcome(r, version) {
-    var first = (r.variables.upstream_status || '').split(/[,:]/)[0].trim();
-    if (!version || version === 'none' || !first) {
+    // The version's own attempts come before the first ':' (the failover location's follow it); with several
+    // replicas behind one name, the version failed only when its last attempt did.
+    var last = (r.variables.upstream_status || '').split(':')[0].split(',').pop().trim();
+    if (!version || version === 'none' || !last) {
         return '';
     }
-    var failed = first === '504' || first === '502';
+    var failed = last === '504' || last === '502';
     // Most answers change nothing: only a failure, or an answer from a version routing saw ejected, is written
     // (the list target() saw, so the file is read once per request, not twice).
     if (!failed && r.variables.route_ejected.split(',').indexOf(version) < 0) {
@@ -155,7 +157,7 @@ function noteOutcome(r, version) {
     var ejections = readEjections(r);
     if (failed) {
         ejections[version] = {until: Date.now() + EJECT_MS, generation: r.variables.route_generation};
-        r.warn('version ' + version + ' answered ' + first + ': ejected for ' + EJECT_MS + ' ms');
+        r.warn('version ' + version + ' answered ' + last + ': ejected for ' + EJECT_MS + ' ms');
     } else {
         delete ejections[version];
     }

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..errors import CanaryError
+from ..metrics import VersionFigures, scrape
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class Backend(ABC):
     @abstractmethod
     def service_url(self, version: str) -> str:
         """Base URL of the version's service, for the tool's own probes and /metrics scrapes."""
+
+    def scrape(self, version: str, timeout: float = 2.0) -> VersionFigures:
+        """The version's figures now (every replica's, where it has several). Raises requests.RequestException."""
+        return scrape(self.service_url(version), timeout)
+
+    def propagated(self, generation: int) -> str | None:
+        """Wait until every gateway routes by ``generation`` (where several follow one state); says how long."""
+        return None
 
     @abstractmethod
     def version_log(self, version: str) -> str:
