@@ -147,6 +147,9 @@ def serve(path: Path, port: int) -> None:
     threading.Thread(target=source.watch, daemon=True).start()
     server = ThreadingHTTPServer(("0.0.0.0", port), handler_for(source))
     server.daemon_threads = True
+    # As PID 1 of its container the relay gets no default SIGTERM action: without this, `docker stop` waits
+    # its whole grace period while the relay goes on serving.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log("serving", path=str(path), port=port)
     server.serve_forever()
 

@@ -1,5 +1,6 @@
-"""A real stack through the control tool: local (nginx + njs and one gunicorn per version on loopback) or
-docker (the compose stack: gateway and version containers); and a client that keeps calling it."""
+"""A real stack through the control tool: local (nginx + njs and one gunicorn per version on loopback),
+docker (the compose stack: gateway and version containers) or swarm (the swarm stack: replicas of each);
+and a client that keeps calling it."""
 from __future__ import annotations
 
 import contextlib
@@ -59,7 +60,12 @@ class Stack:
         listen = f"127.0.0.1:{free_port()}"
         self.env = {**os.environ, "CANARY_RUN_DIR": str(run_dir), "GATEWAY_LISTEN": listen, "CANARY_MODE": mode,
                     "CANARY_SERVICES_DIR": str(services_dir), "PYTHONPATH": str(ROOT)}
-        if mode == "docker":
+        if mode == "swarm":
+            from canary.backends.swarm import SwarmBackend
+
+            self.backend = SwarmBackend(run_dir, gateway_listen=listen, state_path=self.store.state_path,
+                                        services_dir=services_dir)
+        elif mode == "docker":
             from canary.backends.docker import DockerBackend
 
             project = f"ocrtest{os.getpid()}"
@@ -78,7 +84,8 @@ class Stack:
         """A stack started with v1 and v2 (stable v1), stopped at the end whatever happened."""
         stack = cls(run_dir, mode=mode, services_dir=services_dir)
         try:
-            commands.up(stack.backend, stack.store, list(BASELINE.deployed), stable=BASELINE.stable)
+            state = commands.up(stack.backend, stack.store, list(BASELINE.deployed), stable=BASELINE.stable)
+            stack.backend.propagated(state.generation)
             yield stack
         finally:
             stack.backend.stop_all()
@@ -93,14 +100,16 @@ class Stack:
             if replace(current, generation=0) != BASELINE:
                 if current.deployed != BASELINE.deployed:
                     self.backend.apply_topology(list(BASELINE.deployed))
-                self.store.write(BASELINE, "test-reset")
+                state = self.store.write(BASELINE, "test-reset")
+                self.backend.propagated(state.generation)  # swarm: every gateway replica holds it
 
     def cli(self, *arguments) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "canary", *arguments], env=self.env, capture_output=True,
                               text=True, timeout=120, cwd=ROOT)
 
     def set_weight(self, weight: int) -> None:
-        commands.set_canary_weight(self.backend, self.store, weight)
+        state, _ = commands.set_canary_weight(self.backend, self.store, weight)
+        self.backend.propagated(state.generation)
 
     def answered_by(self, session: requests.Session, count: int, **headers) -> list[str]:
         return [session.get(f"{self.url}/", headers=headers, timeout=10).headers["X-Model-Version"]

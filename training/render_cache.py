@@ -48,9 +48,13 @@ def main() -> None:
     parser.add_argument("--cache-root", type=Path, default=CACHE_ROOT, help="holds lines-RECIPE-DATASEED folders")
     args = parser.parse_args()
     config = load_config(args.config)
-    for source in config.sources():
-        fill_cache(cache_dir_for(source, args.cache_root), source.shards, source.data_seed, config.preprocess,
-                   recipe=RECIPES[source.recipe])
+    # Shard by shard across the sources (not source after source): training started beside the renderer
+    # (its pool grows each epoch) then trains on the config's mix from the start.
+    for shards in range(1, max(source.shards for source in config.sources()) + 1):
+        for source in config.sources():
+            if source.shards >= shards:
+                fill_cache(cache_dir_for(source, args.cache_root), shards, source.data_seed, config.preprocess,
+                           recipe=RECIPES[source.recipe])
 
 
 if __name__ == "__main__":

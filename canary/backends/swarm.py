@@ -16,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import docker
@@ -79,18 +80,21 @@ class SwarmBackend(Backend):
 
     def copy_images(self, tags: list[str]) -> None:
         """Images the host's engine built and the node's lacks (or holds an older build of), streamed across."""
-        host = docker.from_env(version="auto", timeout=300)
-        for tag in tags:
-            try:
-                wanted = host.images.get(tag).id
-            except NotFound:
-                raise CanaryError(f"no image {tag} on this machine's engine: run `make images`") from None
-            try:
-                if self.client.images.get(tag).id == wanted:
-                    continue
-            except NotFound:
-                pass
-            self.client.api.load_image(host.api.get_image(tag))
+        with closing(docker.from_env(version="auto", timeout=300)) as host:
+            for tag in tags:
+                self._copy_image(host, tag)
+
+    def _copy_image(self, host: docker.DockerClient, tag: str) -> None:
+        try:
+            wanted = host.images.get(tag).id
+        except NotFound:
+            raise CanaryError(f"no image {tag} on this machine's engine: run `make images`") from None
+        try:
+            if self.client.images.get(tag).id == wanted:
+                return
+        except NotFound:
+            pass
+        self.client.api.load_image(host.api.get_image(tag))
 
     def _gateway_config(self) -> Path:
         """The gateway's nginx.conf for every replica; it names no version (addresses follow from names)."""
@@ -235,28 +239,43 @@ class SwarmBackend(Backend):
         replicas = [task["Status"]["ContainerStatus"]["ContainerID"][:12] for task in self.running_tasks("gateway")]
         return {replica: held.get(replica, {}).get("generation", "") for replica in replicas}
 
-    def propagated(self, generation: int, timeout_s: float = PROPAGATION_TIMEOUT_S) -> str:
-        """Wait until every running gateway replica holds ``generation``; says how long that took."""
+    def wait_propagated(self, generation: int, timeout_s: float = PROPAGATION_TIMEOUT_S) -> float:
+        """Seconds until every running gateway replica held ``generation``. CanaryError after ``timeout_s``."""
         started = time.perf_counter()
-        deadline = started + timeout_s
         while True:
             held = self.followers()
             if held and all(value == str(generation) for value in held.values()):
-                return f"{len(held)} gateway replicas route by it ({(time.perf_counter() - started) * 1000:.0f} ms)"
-            if time.perf_counter() > deadline:
+                return time.perf_counter() - started
+            if time.perf_counter() - started > timeout_s:
                 raise CanaryError(f"after {timeout_s:.0f} s not every gateway replica holds generation {generation}: "
                                   f"{held or 'no replica answered'}")
             time.sleep(0.005)
 
+    def propagated(self, generation: int) -> str:
+        """After a command: the gateway's replicas all up (at `up`, their nginx starts with the first state),
+        then every one holding ``generation``."""
+        desired = self.service("gateway").attrs["Spec"]["Mode"]["Replicated"]["Replicas"]
+        deadline = time.monotonic() + PROPAGATION_TIMEOUT_S
+        while len(self.running_tasks("gateway")) < desired:
+            if time.monotonic() > deadline:
+                raise CanaryError(f"fewer than {desired} gateway replicas run: DOCKER_HOST={node_socket(1)} "
+                                  f"docker service ps {STACK}_gateway --no-trunc")
+            time.sleep(0.2)
+        seconds = self.wait_propagated(generation)
+        return f"every gateway replica ({len(self.followers())}) routes by it ({seconds * 1000:.0f} ms)"
+
     def stop_all(self) -> None:
         try:
-            client = docker.DockerClient(base_url=node_socket(1), version="auto", timeout=30)
-            for service in client.services.list(filters={"label": f"com.docker.stack.namespace={STACK}"}):
-                service.remove()
-            deadline = time.monotonic() + 30
-            while client.containers.list() and time.monotonic() < deadline:
-                time.sleep(0.5)
+            with closing(docker.DockerClient(base_url=node_socket(1), version="auto", timeout=30)) as client:
+                for service in client.services.list(filters={"label": f"com.docker.stack.namespace={STACK}"}):
+                    service.remove()
+                deadline = time.monotonic() + 30
+                while client.containers.list() and time.monotonic() < deadline:
+                    time.sleep(0.5)
         except DockerException:
             pass  # the node's engine is not running: nothing of the stack runs
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         run_node_script("unforward", str(self.port))
         run_node_script("stop", "1")
