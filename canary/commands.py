@@ -168,6 +168,11 @@ def status(backend: Backend, store: StateStore, sample_s: float = 1.0) -> dict:
                          error_rate=figures.error_rate, p50_ms=p50 * 1000 if p50 is not None else None,
                          p95_ms=p95 * 1000 if p95 is not None else None, mean_confidence=figures.mean_confidence)
         versions[version] = entry
+    recorded = backend.recorded_rates()
+    for version, entry in versions.items():
+        if recorded is not None and "metrics_error" not in entry:
+            entry.update({"requests_per_s": 0.0, "pinned_per_s": 0.0, **recorded.get(version, {}),
+                          "rates_over": "1 min (Prometheus)"})
     return {"state": state.to_json(), "versions": versions}
 
 
@@ -190,6 +195,11 @@ def weight_of(state: RoutingState, version: str) -> int:
     return state.canary_weight if version == state.canary else 0
 
 
+def rates_note(report: dict) -> list[str]:
+    over = {entry.get("rates_over") for entry in report["versions"].values()} - {None}
+    return [f"(req/s, pinned/s: over the last {', '.join(sorted(over))}, every replica)"] if over else []
+
+
 def status_table(report: dict) -> str:
     """The status report for people: one row per version, figures rounded."""
     def number(value, spec: str) -> str:
@@ -210,5 +220,6 @@ def status_table(report: dict) -> str:
     state = report["state"]
     shadow = f", shadow {state['shadow']}" if state.get("shadow") else ""
     return "\n".join([f"stable {state['stable']}, canary {state['canary'] or '-'} at {state['canary_weight']}%{shadow}",
-                      *lines, f"(gw: the gateway's access log over the last {GATEWAY_VIEW_S:.0f} s: attempts that "
+                      *lines, *rates_note(report),
+                      f"(gw: the gateway's access log over the last {GATEWAY_VIEW_S:.0f} s: attempts that "
                               "failed before a service answered, and requests routed around an ejected version)"])

@@ -77,33 +77,44 @@ def histogram_quantile(quantile: float, buckets) -> float | None:
     return lower_bound
 
 
-def parse(text: str) -> VersionFigures:
+# The series the figures are made of (what the stack's Prometheus is asked for: canary/prometheus.py).
+SERIES = ("ocr_requests_total", "ocr_request_latency_seconds_bucket", "ocr_line_confidence_sum",
+          "ocr_line_confidence_count")
+
+
+def from_samples(samples) -> VersionFigures:
+    """Figures from (name, labels, value) samples; samples of one series from several replicas add up."""
     requests_total = errors = confidence_sum = confidence_count = pinned = client_errors = 0.0
     buckets: dict[float, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            route = sample.labels.get("route")
-            if route == "pinned" and sample.name == "ocr_requests_total":
-                pinned += sample.value
-            if route != "routed":
+    for name, labels, value in samples:
+        route = labels.get("route")
+        if route == "pinned" and name == "ocr_requests_total":
+            pinned += value
+        if route != "routed":
+            continue
+        if name == "ocr_requests_total":
+            status = labels.get("status", "")
+            if status.startswith("4"):
+                client_errors += value
                 continue
-            if sample.name == "ocr_requests_total":
-                status = sample.labels.get("status", "")
-                if status.startswith("4"):
-                    client_errors += sample.value
-                    continue
-                requests_total += sample.value
-                if status.startswith("5"):
-                    errors += sample.value
-            elif sample.name == "ocr_request_latency_seconds_bucket":
-                bound = float(sample.labels["le"])
-                buckets[bound] = buckets.get(bound, 0.0) + sample.value
-            elif sample.name == "ocr_line_confidence_sum":
-                confidence_sum += sample.value
-            elif sample.name == "ocr_line_confidence_count":
-                confidence_count += sample.value
+            requests_total += value
+            if status.startswith("5"):
+                errors += value
+        elif name == "ocr_request_latency_seconds_bucket":
+            bound = float(labels["le"])
+            buckets[bound] = buckets.get(bound, 0.0) + value
+        elif name == "ocr_line_confidence_sum":
+            confidence_sum += value
+        elif name == "ocr_line_confidence_count":
+            confidence_count += value
     return VersionFigures(requests_total, errors, tuple(sorted(buckets.items())), confidence_sum, confidence_count,
                           pinned, client_errors)
+
+
+def parse(text: str) -> VersionFigures:
+    """Figures from /metrics pages (several replicas' pages joined add up)."""
+    return from_samples((sample.name, sample.labels, sample.value)
+                        for family in text_string_to_metric_families(text) for sample in family.samples)
 
 
 def scrape(service_url: str, timeout: float = 2.0) -> VersionFigures:

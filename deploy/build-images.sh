@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the images: the shared runtime, the gateway, and one thin image per services/ocr-*/ folder.
+# Builds the images: the shared runtime, the gateway, swarm mode's Prometheus, and one thin image per
+# services/ocr-*/ folder.
 # Python wheels come from deploy/wheelhouse (downloaded on the host). The base images are the public
 # ones when they can be pulled, else the local Debian image from build-base-image.sh; BASE_IMAGE
 # forces one base for both. Layers are cached: a rebuild with nothing changed takes seconds.
@@ -20,8 +21,15 @@ fi
 build() { docker build -q "$@" >/dev/null; }
 build --build-arg BASE_IMAGE="$runtime_base" -f deploy/runtime.Dockerfile -t ocr-runtime:latest .
 build --build-arg BASE_IMAGE="$gateway_base" -f deploy/gateway.Dockerfile -t ocr-gateway:latest .
+# Swarm mode's Prometheus: Debian's package. Offline, its base is a local image that holds it.
+prometheus_base="$gateway_base"
+if [ "$prometheus_base" = ocr-base:bookworm ]; then
+  bash deploy/build-base-image.sh ocr-prometheus-base:bookworm prometheus
+  prometheus_base=ocr-prometheus-base:bookworm
+fi
+build --build-arg BASE_IMAGE="$prometheus_base" -f deploy/prometheus.Dockerfile -t ocr-prometheus:latest .
 for folder in services/ocr-*/; do
   version="$(basename "$folder")"; version="${version#ocr-}"
   build --build-arg VERSION="$version" -f deploy/version.Dockerfile -t "ocr-service:$version" "$folder"
 done
-docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -E '^ocr-(runtime|gateway|service)'
+docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -E '^ocr-(runtime|gateway|prometheus|service)'

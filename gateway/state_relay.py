@@ -9,7 +9,9 @@ control tool waits on that list before it says a change is done.
 `follow`: PID 1 of each gateway replica. It fetches the state before nginx starts (a replica never takes
 traffic without one), writes it where routing.js reads it per request, then follows. When the source is
 lost it keeps the last good file (nginx goes on routing by it), logs that once, and writes its own
-status file, which the gateway's /healthz shows.
+status file, which the gateway's /healthz shows. It also answers Prometheus on METRICS_PORT: the generation
+it holds, whether its source answers, how many states it applied (the stack's Prometheus finds every
+replica through `tasks.gateway`).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ WATCH_S = 0.01  # how often `serve` looks at routing.json (one stat)
 HOLD_S = 20.0  # how long a poll waits for a newer generation before it is answered "no change"
 FOLLOWER_TIMEOUT_S = HOLD_S + 10  # a silent source (its node gone) is noticed after this long
 RETRY_S = (0.2, 0.5, 1.0, 2.0)  # back-off while the source cannot be reached
+METRICS_PORT = 9101  # each gateway replica's relay metrics (the gateway's own port is the clients')
 
 
 def log(event: str, **fields) -> None:
@@ -167,6 +170,8 @@ class Follower:
         self.generation = ""
         self.lost_since: float | None = None
         self.failures = 0
+        self.applied = 0
+        self.reachable = False
         out.parent.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -185,9 +190,11 @@ class Follower:
         write_atomically(self.out, state)
         write_atomically(self.out.with_name(self.out.stem + ".last-good.json"), state)
         self.generation = str(state.get("generation"))
+        self.applied += 1
         return True
 
     def note(self, reachable: bool, error: str = "") -> None:
+        self.reachable = reachable
         if reachable and self.lost_since is not None:
             log("state_source_restored", generation=self.generation, lost_s=round(time.time() - self.lost_since, 1))
             self.lost_since = None
@@ -216,9 +223,49 @@ class Follower:
         while True:
             self.step(HOLD_S)
 
+    def exposition(self) -> bytes:
+        """Prometheus' text format, written out: the gateway image has no client library."""
+        generation = self.generation if self.generation.isdigit() else "0"
+        lost = time.time() - self.lost_since if self.lost_since is not None else 0.0
+        lines = [
+            "# HELP ocr_gateway_state_generation Generation of the routing state this replica routes by.",
+            "# TYPE ocr_gateway_state_generation gauge",
+            f"ocr_gateway_state_generation {generation}",
+            "# HELP ocr_gateway_state_source_up 1 while the state relay answers this replica, else 0.",
+            "# TYPE ocr_gateway_state_source_up gauge",
+            f"ocr_gateway_state_source_up {int(self.reachable)}",
+            "# HELP ocr_gateway_state_source_lost_seconds How long the relay has not answered (0 while it does).",
+            "# TYPE ocr_gateway_state_source_lost_seconds gauge",
+            f"ocr_gateway_state_source_lost_seconds {lost:.1f}",
+            "# HELP ocr_gateway_states_applied_total Routing states this replica received and applied.",
+            "# TYPE ocr_gateway_states_applied_total counter",
+            f"ocr_gateway_states_applied_total {self.applied}",
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+
+def serve_metrics(follower: Follower, port: int) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            found = self.path == "/metrics"
+            body = follower.exposition() if found else b'{"error": "not found"}'
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/plain; version=0.0.4" if found else "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # scrapes are not news
+            pass
+
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
 
 def follow(source: str, out: Path, command: list[str]) -> int:
     follower = Follower(source, out, socket.gethostname())
+    serve_metrics(follower, METRICS_PORT)
     while not follower.generation:  # no traffic before a state: nginx starts only after the first one
         follower.step(hold=2)
     nginx = subprocess.Popen(command)

@@ -50,6 +50,11 @@ class Backend(ABC):
         """The version's figures now (every replica's, where it has several). Raises requests.RequestException."""
         return scrape(self.service_url(version), timeout)
 
+    def recorded_rates(self) -> dict[str, dict[str, float]] | None:
+        """Per version, request rates a metrics server recorded over the last minute (requests_per_s,
+        pinned_per_s), where one runs; None: status measures them between two scrapes."""
+        return None
+
     def propagated(self, generation: int) -> str | None:
         """Wait until every gateway routes by ``generation`` (where several follow one state); says how long."""
         return None

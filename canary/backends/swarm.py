@@ -23,6 +23,7 @@ import docker
 import requests
 from docker.errors import DockerException, NotFound
 
+from .. import prometheus
 from ..errors import CanaryError
 from ..gateway_config import DOCKER_DNS, GatewayLayout, render
 from ..metrics import VersionFigures, parse
@@ -111,7 +112,8 @@ class SwarmBackend(Backend):
         """`docker stack deploy` of deploy/swarm-stack.yml (idempotent: an unchanged stack is left running)."""
         stack_versions = sorted(line.strip()[4:].rstrip(":") for line in STACK_FILE.read_text().splitlines()
                                 if line.startswith("  ocr-v"))
-        self.copy_images(["ocr-gateway:latest", *(f"ocr-service:{v}" for v in stack_versions)])
+        self.copy_images(["ocr-gateway:latest", "ocr-prometheus:latest",
+                          *(f"ocr-service:{v}" for v in stack_versions)])
         config = self._gateway_config()
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self.state_path.parent.chmod(0o755)  # the relay runs as the gateway image's user
@@ -168,7 +170,7 @@ class SwarmBackend(Backend):
         task = template["TaskTemplate"]
         task["ContainerSpec"]["Image"] = f"ocr-service:{version}"
         task["ContainerSpec"]["Labels"] = {**task["ContainerSpec"].get("Labels", {}), "ocr.version": version}
-        networks = [{**network, "Aliases": [f"ocr-{version}"]} for network in task.get("Networks", [])]
+        networks = [{**network, "Aliases": [f"ocr-{version}", "ocr-versions"]} for network in task.get("Networks", [])]
         task["Networks"] = networks
         self.client.api.create_service(task, name=f"{STACK}_ocr-{version}",
                                        labels={**template["Labels"], "ocr.version": version},
@@ -198,8 +200,26 @@ class SwarmBackend(Backend):
         """Any replica of the version, through the edge's operator port."""
         return f"{self.admin}/versions/{version}"
 
+    @property
+    def prometheus_url(self) -> str:
+        return f"{self.admin}/prometheus"
+
     def scrape(self, version: str, timeout: float = 2.0) -> VersionFigures:
-        """Every running replica's /metrics, summed (parse adds samples of the same series)."""
+        """The stack's Prometheus' figures (every replica it discovered) while it answers; else every running
+        replica's /metrics, summed (parse adds samples of the same series)."""
+        try:
+            return prometheus.version_figures(self.prometheus_url, version, timeout)
+        except (requests.RequestException, ValueError, KeyError, prometheus.NoFigures):
+            return self.scrape_replicas(version, timeout)
+
+    def recorded_rates(self) -> dict[str, dict[str, float]] | None:
+        try:
+            return prometheus.recorded_rates(self.prometheus_url)
+        except (requests.RequestException, ValueError, KeyError):
+            return None
+
+    def scrape_replicas(self, version: str, timeout: float = 2.0) -> VersionFigures:
+        """Every running replica's /metrics, summed, without Prometheus."""
         texts = []
         for task in self.running_tasks(f"ocr-{version}"):
             address = self.task_address(task)

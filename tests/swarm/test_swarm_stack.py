@@ -1,6 +1,7 @@
 """The stack on Swarm: replicas of every version and of the gateway, one routing state every gateway replica
 follows, and no failed request while weights move, replicas die, scale or are replaced."""
 import collections
+import json
 import socket
 from dataclasses import replace
 import subprocess
@@ -11,7 +12,7 @@ import docker
 import pytest
 import requests
 
-from canary import commands
+from canary import commands, prometheus
 from canary.backends.swarm import node_address, node_socket
 from tests.helpers import assert_share, wait_for
 from tests.stack import LINE_IMAGE, LoopingClient
@@ -177,3 +178,30 @@ def test_the_published_port_answers_on_loopback_only(stack):
         with pytest.raises(OSError):
             socket.create_connection((address, port), timeout=2).close()
     assert requests.get(f"{stack.url}/healthz", timeout=5).status_code == 200
+
+
+def test_prometheus_discovers_every_version_replica_and_gateway_replica_by_dns(stack):
+    running = {"versions": len(stack.backend.running_tasks("ocr-v1")) + len(stack.backend.running_tasks("ocr-v2")),
+               "gateways": len(stack.backend.running_tasks("gateway"))}
+    assert running == {"versions": 4, "gateways": 2}
+    wait_for(lambda: prometheus.targets_up(stack.backend.prometheus_url) == running, 30,
+             f"Prometheus scrapes {running}")
+
+
+def test_status_and_the_gates_read_figures_that_cover_every_replica(stack, node):
+    stack.set_weight(50)
+    with requests.Session() as session:
+        for _ in range(120):
+            post_line(session, stack.url).raise_for_status()
+    for version in ("v1", "v2"):
+        replicas = [prometheus.query(stack.backend.prometheus_url,
+                                     f'sum(ocr_requests_total{{version="{version}", instance="{address}:8000"}})')
+                    for address in map(stack.backend.task_address, stack.backend.running_tasks(f"ocr-{version}"))]
+        assert len(replicas) == 2 and all(float(answer[0]["value"][1]) > 0 for answer in replicas), replicas
+        direct = stack.backend.scrape_replicas(version)
+        wait_for(lambda: stack.backend.scrape(version) == direct, 15, f"Prometheus' {version} figures catch up")
+    assert direct.requests > 0 and direct.requests == stack.backend.scrape("v2").requests
+    report = json.loads(stack.cli("status", "--json").stdout)
+    for version in ("v1", "v2"):
+        assert report["versions"][version]["rates_over"] == "1 min (Prometheus)"
+        assert report["versions"][version]["requests_per_s"] > 0
