@@ -97,7 +97,9 @@ bench: deps images $(BENCH_VENV_STAMP)
 
 # The stack, in one of two modes, the gateway on 127.0.0.1:8080 in both: docker (the compose stack in
 # deploy/, chosen when an engine is reachable or can be started) or local (one gunicorn per version on
-# loopback, v1 :8001, v2 :8002). `make up MODE=local|docker` forces one; every other target follows the
+# loopback, v1 :8001, v2 :8002). `make up MODE=swarm` deploys the swarm stack (deploy/swarm-stack.yml:
+# replicas of each version and of the gateway, Prometheus) on a manager engine in its own network namespace.
+# `make up MODE=local|docker|swarm` forces one; every other target follows the
 # mode `up` chose (recorded in .run/mode). The control tool (python -m canary) owns .run/state/.
 MODE ?=
 CANARY := CANARY_MODE=$(MODE) $(PY) -m canary
@@ -123,6 +125,13 @@ deploy/wheelhouse/.complete: shared/preprocess/requirements.txt | $(STACK_STAMP)
 
 down:
 	@if [ -x $(PY) ]; then $(CANARY) down; fi
+
+# Swarm mode: another node on this machine (a Docker engine in a network namespace of its own) joins as a
+# worker, with the stack's images; `make swarm-leave NODE=2` takes it out again (`make down` does too).
+NODE ?= 2
+.PHONY: swarm-join swarm-leave
+swarm-join swarm-leave: swarm-%:
+	bash deploy/swarm-node.sh $* $(NODE)
 
 status: deps-stack
 	$(CANARY) status

@@ -10,6 +10,8 @@
 #
 #   swarm-node.sh start N       start node N (10.231.0.N+1), socket /run/ocr-swarm/node-N.sock
 #   swarm-node.sh stop N        stop its engine (its containers stop with it) and remove the namespace
+#   swarm-node.sh join N        start node N, give it the images of node 1's stack, join it as a worker
+#   swarm-node.sh leave N       node N leaves the swarm (the manager forgets it), then stop N
 #   swarm-node.sh forward PORT  127.0.0.1:PORT on this machine -> node 1's PORT
 #   swarm-node.sh unforward PORT
 #   swarm-node.sh address N     print node N's address
@@ -24,10 +26,15 @@ address() { echo "$PREFIX.$(($1 + 1))"; }
 socket() { echo "$RUN/node-$1.sock"; }
 
 ensure_bridge() {
-  ip link show "$BRIDGE" >/dev/null 2>&1 && return
-  ip link add "$BRIDGE" type bridge
-  ip addr add "$PREFIX.1/24" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$PREFIX.1/24" dev "$BRIDGE"
+    ip link set "$BRIDGE" up
+  fi
+  # Node to node across the bridge: with br_netfilter loaded (the host's engine loads it), bridged frames
+  # pass iptables' FORWARD chain, whose policy the host's engine sets to DROP.
+  iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null \
+    || iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
 }
 
 engine_answers() { docker -H "unix://$(socket "$1")" info >/dev/null 2>&1; }
@@ -68,6 +75,35 @@ stop() {
   ip netns del "ocr-node-$n" 2>/dev/null || true
 }
 
+node() { local n="$1"; shift; docker -H "unix://$(socket "$n")" "$@"; }
+
+join() {
+  local n="$1" image
+  [ "$n" != 1 ] || { echo "node 1 is the manager" >&2; exit 2; }
+  start "$n"
+  # Images first: --resolve-image never means a task placed on a node without its image fails there.
+  # Node 1 holds every image its services run (the tool copied them in); only missing or older ones travel.
+  for image in $(node 1 service ls --format '{{.Image}}' | sort -u); do
+    [ "$(node "$n" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" = "$(node 1 image inspect -f '{{.Id}}' "$image")" ] \
+      || node 1 save "$image" | node "$n" load -q >/dev/null
+  done
+  [ "$(node "$n" info -f '{{.Swarm.LocalNodeState}}')" = active ] && return
+  node "$n" swarm join --token "$(node 1 swarm join-token -q worker)" --advertise-addr "$(address "$n")" \
+    --listen-addr "$(address "$n"):2377" "$(address 1):2377" >/dev/null
+}
+
+leave() {
+  local n="$1" id addr
+  node "$n" swarm leave --force >/dev/null 2>&1 || true  # (its engine may be stopped already)
+  stop "$n"
+  engine_answers 1 || return 0
+  # The manager forgets it (known by address: every node here shares the machine's hostname).
+  for id in $(node 1 node ls -q); do
+    addr="$(node 1 node inspect -f '{{.Status.Addr}}' "$id")"
+    [ "$addr" != "$(address "$n")" ] || node 1 node rm --force "$id" >/dev/null
+  done
+}
+
 nat_rules() {  # the two rules that carry 127.0.0.1:$1 into node 1
   local node; node="$(address 1)"
   echo "OUTPUT -d 127.0.0.1/32 -p tcp --dport $1 -m comment --comment ocr-swarm -j DNAT --to-destination $node:$1"
@@ -94,8 +130,10 @@ unforward() {
 case "${1:-}" in
   start) start "$2" ;;
   stop) stop "$2" ;;
+  join) join "$2" ;;
+  leave) leave "$2" ;;
   forward) forward "$2" ;;
   unforward) unforward "$2" ;;
   address) address "$2" ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -297,5 +297,8 @@ class SwarmBackend(Backend):
         if self._client is not None:
             self._client.close()
             self._client = None
+        for socket in sorted(Path("/run/ocr-swarm").glob("node-*.sock")):  # workers joined with swarm-node.sh
+            if socket.name != "node-1.sock":
+                run_node_script("leave", socket.stem.removeprefix("node-"))
         run_node_script("unforward", str(self.port))
         run_node_script("stop", "1")

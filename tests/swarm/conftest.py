@@ -36,3 +36,10 @@ def stack(tmp_path_factory, services_dir):
 @pytest.fixture(autouse=True)
 def baseline_routing(stack):
     stack.reset_to_baseline()
+
+
+@pytest.fixture(scope="package")
+def node(stack):
+    """The manager's engine."""
+    with closing(docker.DockerClient(base_url=node_socket(1), version="auto", timeout=60)) as client:
+        yield client

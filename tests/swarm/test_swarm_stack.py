@@ -6,24 +6,15 @@ import socket
 from dataclasses import replace
 import subprocess
 import time
-from contextlib import closing
 
-import docker
 import pytest
 import requests
 
 from canary import commands, prometheus
-from canary.backends.swarm import node_address, node_socket
 from tests.helpers import assert_share, wait_for
 from tests.stack import LINE_IMAGE, LoopingClient
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def node():
-    with closing(docker.DockerClient(base_url=node_socket(1), version="auto", timeout=60)) as client:
-        yield client
 
 
 def post_line(session, url, **headers):
