@@ -8,7 +8,7 @@ from pathlib import Path
 
 from canary.backends.docker import engine_reachable
 
-from . import docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency
+from . import docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency, swarm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,7 @@ def main() -> None:
     sections = [model_latency.section, line_peers.section, pages.section, service_latency.section,
                 lambda: gateway.section("local"), reliability.section]
     if engine_reachable():
-        sections += [docker_stack.section, lambda: gateway.section("docker")]
+        sections += [docker_stack.section, lambda: gateway.section("docker"), swarm.section]
     else:
         lines += ["(Docker figures left out: no engine answered; `make images` starts one.)", ""]
     for section in sections:

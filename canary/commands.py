@@ -134,6 +134,7 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
             state, canary=canary, canary_weight=state.canary_weight if canary else 0,
             deployed=tuple(v for v in state.deployed if v != version))), "retire", version=version)
         backend.apply_topology(list(new_state.deployed))
+    backend.propagated(new_state.generation)  # every gateway replica has let go of it (swarm) before it stops
     backend.stop_version(version)
     return new_state
 

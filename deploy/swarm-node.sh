@@ -88,8 +88,15 @@ join() {
       || node 1 save "$image" | node "$n" load -q >/dev/null
   done
   [ "$(node "$n" info -f '{{.Swarm.LocalNodeState}}')" = active ] && return
+  # On a busy machine `swarm join` may give up waiting after 20 s while the join goes on in the background.
   node "$n" swarm join --token "$(node 1 swarm join-token -q worker)" --advertise-addr "$(address "$n")" \
-    --listen-addr "$(address "$n"):2377" "$(address 1):2377" >/dev/null
+    --listen-addr "$(address "$n"):2377" "$(address 1):2377" >/dev/null 2>&1 || true
+  for _ in $(seq 1 120); do
+    [ "$(node "$n" info -f '{{.Swarm.LocalNodeState}}')" = active ] && return
+    sleep 0.5
+  done
+  echo "node $n did not join: $(node "$n" info -f '{{.Swarm.LocalNodeState}} {{.Swarm.Error}}')" >&2
+  exit 1
 }
 
 leave() {

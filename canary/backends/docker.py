@@ -37,6 +37,18 @@ def engine_reachable() -> bool:
         return False
 
 
+def build_version_image(client: docker.DockerClient, services_dir: Path, version: str) -> None:
+    """ocr-service:<version> = the runtime image + the version folder (cached: seconds when unchanged)."""
+    folder = services_dir / f"ocr-{version}"
+    if not (folder / "manifest.json").exists():
+        raise CanaryError(f"no version folder {folder}")
+    try:
+        client.images.build(path=str(folder), dockerfile=str(VERSION_DOCKERFILE), tag=f"ocr-service:{version}",
+                            buildargs={"VERSION": version}, rm=True)
+    except DockerException as error:
+        raise CanaryError(f"building ocr-service:{version} failed: {error} (make images builds the runtime)")
+
+
 def compose_command() -> list[str]:
     """Compose v2 (`docker compose`) where present, else Debian's docker-compose 1.29."""
     if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
@@ -100,19 +112,8 @@ class DockerBackend(Backend):
             f"com.docker.compose.project={self.project}", f"com.docker.compose.service={service}"]})
         return found[0] if found else None
 
-    def build_image(self, version: str) -> None:
-        """ocr-service:<version> = the runtime image + the version folder (cached: seconds when unchanged)."""
-        folder = self.services_dir / f"ocr-{version}"
-        if not (folder / "manifest.json").exists():
-            raise CanaryError(f"no version folder {folder}")
-        try:
-            self.client.images.build(path=str(folder), dockerfile=str(VERSION_DOCKERFILE), tag=f"ocr-service:{version}",
-                                     buildargs={"VERSION": version}, rm=True)
-        except DockerException as error:
-            raise CanaryError(f"building ocr-service:{version} failed: {error} (make images builds the runtime)")
-
     def start_version(self, version: str) -> None:
-        self.build_image(version)
+        build_version_image(self.client, self.services_dir, version)
         self._prepare_run_dir()
         self._declare_version(version)
         self._compose("up", "-d", "--no-deps", f"ocr-{version}")

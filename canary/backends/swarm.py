@@ -28,6 +28,7 @@ from ..errors import CanaryError
 from ..gateway_config import DOCKER_DNS, GatewayLayout, render
 from ..metrics import VersionFigures, parse
 from .base import Backend, VersionHealth
+from .docker import build_version_image
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STACK_FILE = ROOT / "deploy" / "swarm-stack.yml"
@@ -161,9 +162,9 @@ class SwarmBackend(Backend):
 
     def _create_version_service(self, version: str) -> None:
         """A version the stack file does not name is a copy of the first one there, with its own image."""
+        with closing(docker.from_env(version="auto", timeout=300)) as host:  # the host's engine builds images
+            build_version_image(host, self.services_dir, version)
         self.copy_images([f"ocr-service:{version}"])
-        if not (self.services_dir / f"ocr-{version}" / "manifest.json").exists():
-            raise CanaryError(f"no version folder {self.services_dir / f'ocr-{version}'}")
         template = next(service for service in self.client.services.list(filters={"label": f"com.docker.stack."
                                                                                              f"namespace={STACK}"})
                         if service.name.startswith(f"{STACK}_ocr-v")).attrs["Spec"]

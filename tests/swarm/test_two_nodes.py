@@ -1,10 +1,8 @@
 """Two nodes on one machine: a second Docker engine in its own network namespace and data root joins the
 swarm as a worker (deploy/swarm-node.sh join 2), takes version replicas, and is then stopped under load."""
-import subprocess
-
 import pytest
 
-from canary.backends.swarm import NODE_SCRIPT
+from canary.backends.swarm import run_node_script
 from tests.helpers import wait_for
 
 from .test_swarm_stack import Load
@@ -14,24 +12,20 @@ pytestmark = pytest.mark.slow
 VERSIONS = ("ocr-v1", "ocr-v2")
 
 
-def node_script(*args: str) -> None:
-    subprocess.run(["bash", str(NODE_SCRIPT), *args], check=True, capture_output=True, timeout=600)
-
-
 def nodes_of(stack, service: str) -> list[str]:
     return sorted(task["NodeID"] for task in stack.backend.running_tasks(service))
 
 
 @pytest.fixture
 def second_node(stack, node):
-    node_script("join", "2")
+    run_node_script("join", "2")
     try:
         wait_for(lambda: sum(entry.attrs["Status"]["State"] == "ready" for entry in node.nodes.list()) == 2, 60,
                  "the second node is ready")
         manager = node.info()["Swarm"]["NodeID"]
         yield manager, next(entry.id for entry in node.nodes.list() if entry.id != manager)
     finally:
-        node_script("leave", "2")
+        run_node_script("leave", "2")
 
 
 def test_replicas_spread_over_two_nodes_and_losing_one_fails_no_request_beyond_those_in_flight(stack, second_node):
@@ -42,7 +36,7 @@ def test_replicas_spread_over_two_nodes_and_losing_one_fails_no_request_beyond_t
                          for service in VERSIONS), 300, "a replica of each version on the second node")
     stack.set_weight(50)
     with Load(stack.url) as load:
-        node_script("stop", "2")  # its engine stops, and every task on it
+        run_node_script("stop", "2")  # its engine stops, and every task on it
         wait_for(lambda: all(nodes_of(stack, service) == [manager] * 2 for service in VERSIONS),
                  180, "Swarm reschedules the lost replicas on the node that is left")
     assert len(load.failures) <= len(load.clients), load.failures  # at most the requests in flight
