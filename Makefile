@@ -64,8 +64,10 @@ train: cache training/checkpoints/chars.pt $(WARM_START)
 	$(PY) -m training.evaluate_pages --version $(VERSION) --write-manifest
 	$(PY) -m training.model_card --version $(VERSION)
 
+# `make eval`: v1, v2 and the models trained elsewhere side by side (blind UI set first); VERSION=vN: one, in full.
+EVAL_COMPARE ?= v1,v2,ppocrv4-mobile,ppocrv6-small
 eval: deps
-	$(PY) -m training.evaluate --version $(VERSION)
+	$(PY) -m training.evaluate $(if $(filter command line,$(origin VERSION)),--version $(VERSION),--compare $(EVAL_COMPARE))
 
 # A version from a model trained elsewhere: `make import VERSION=v3 FROM=ppocrv6-small` (or ppocrv4-mobile).
 FROM ?=

@@ -103,6 +103,8 @@ leave() {
   local n="$1" id addr
   node "$n" swarm leave --force >/dev/null 2>&1 || true  # (its engine may be stopped already)
   stop "$n"
+  # A stopped engine could not leave: without its swarm state it will not try to rejoin as the old node.
+  rm -rf "$DATA/node-$n/swarm"
   engine_answers 1 || return 0
   # The manager forgets it (known by address: every node here shares the machine's hostname).
   for id in $(node 1 node ls -q); do

@@ -80,14 +80,46 @@ def format_report(version: str, report: dict, title: str = "first evaluation set
     return "\n".join(rows)
 
 
+def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY) -> str:
+    """One table, a row per version: our versions by name (services/ocr-vN/), models trained elsewhere by their
+    import source (imported into a scratch folder from the pinned wheel, as `make import` does)."""
+    import tempfile
+
+    from .import_models import SOURCES, import_version
+
+    ui_set, first_set, blind_set = build_ui_set(), build_evaluation_set(lines_per_category), build_blind_set()
+    rows = ["| version | UI set lines / chars (blind) | UI set, blind faces: lines | first set lines / chars "
+            "(tuned on) | first set, blind faces: lines |", "|---|---|---|---|---|"]
+    with tempfile.TemporaryDirectory(prefix="eval-imported-") as scratch:
+        for name in names:
+            if name in SOURCES:
+                directory, label = import_version("v99", name, Path(scratch) / name), f"{name} (imported)"
+            else:
+                directory, label = ROOT / "services" / f"ocr-{name}", name
+            recognizer = Recognizer.from_directory(directory)
+            ui, first = evaluate(recognizer, ui_set), evaluate(recognizer, first_set)
+            blind = evaluate(recognizer, blind_set)["overall"]
+            rows.append(f"| {label} | {ui['overall']['line_accuracy']:.1%} / {ui['overall']['char_accuracy']:.1%} | "
+                        f"{ui['unseen_font']['line_accuracy']:.1%} | {first['overall']['line_accuracy']:.1%} / "
+                        f"{first['overall']['char_accuracy']:.1%} | {blind['line_accuracy']:.1%} |")
+            print(rows[-1], flush=True)
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--version", required=True, help="vN: reads services/ocr-vN/")
+    parser.add_argument("--compare", help="versions and import sources side by side, e.g. v1,v2,ppocrv6-small")
+    parser.add_argument("--version", help="vN: reads services/ocr-vN/")
     parser.add_argument("--dir", type=Path, help="evaluate this version folder instead (experiments)")
     parser.add_argument("--json", type=Path, help="also write the report to this file")
     parser.add_argument("--lines-per-category", type=int, default=LINES_PER_CATEGORY)
     parser.add_argument("--write-manifest", action="store_true", help="store the figures in the manifest")
     args = parser.parse_args()
+    if args.compare:
+        print(side_by_side(args.compare.split(","), args.lines_per_category))
+        return
+    if not args.version:
+        parser.error("--version or --compare")
     directory = args.dir or ROOT / "services" / f"ocr-{args.version}"
     recognizer = Recognizer.from_directory(directory)
     ui_report = evaluate(recognizer, build_ui_set())

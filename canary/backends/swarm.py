@@ -22,6 +22,7 @@ from pathlib import Path
 import docker
 import requests
 from docker.errors import DockerException, NotFound
+from docker.types import ServiceMode
 
 from .. import prometheus
 from ..errors import CanaryError
@@ -136,6 +137,17 @@ class SwarmBackend(Backend):
         except NotFound:
             return None
 
+    def scale(self, name: str, replicas: int) -> None:
+        """Only the replica count changes: the running tasks stay. (The SDK's Service.scale, and update_service
+        with fetch_current_spec, send a task template of their own making, which Swarm takes for a new spec:
+        it replaces every task.) The spec goes back exactly as Swarm holds it."""
+        service = self.service(name)
+        spec = service.attrs["Spec"]
+        self.client.api.update_service(service.id, service.version, name=spec["Name"], labels=spec.get("Labels"),
+                                       task_template=spec["TaskTemplate"], mode=ServiceMode("replicated", replicas),
+                                       update_config=spec.get("UpdateConfig"), rollback_config=spec.get("RollbackConfig"),
+                                       networks=spec.get("Networks"), endpoint_spec=spec.get("EndpointSpec"))
+
     def running_tasks(self, name: str) -> list[dict]:
         service = self.service(name)
         if service is None:
@@ -233,18 +245,34 @@ class SwarmBackend(Backend):
         return parse("\n".join(texts))
 
     def version_log(self, version: str) -> str:
-        service = self.service(f"ocr-{version}")
-        if service is None:
-            return ""
-        return b"".join(service.logs(stdout=True, stderr=False)).decode("utf-8", errors="replace")
+        return self.task_logs(f"ocr-{version}")
+
+    def task_logs(self, name: str, since: int | None = None) -> str:
+        """What the service's running tasks printed, each read from its container on its own node's engine.
+        (`docker service logs` streams through Swarm's log broker, which was seen here to wait forever once a
+        replica had been scaled away.)"""
+        tasks = self.running_tasks(name)
+        output = []
+        workers = [docker.DockerClient(base_url=f"unix://{socket}", version="auto", timeout=30)
+                   for socket in sorted(Path("/run/ocr-swarm").glob("node-*.sock")) if socket.name != "node-1.sock"]
+        try:
+            for engine in [self.client, *workers]:
+                try:
+                    node_id = engine.info()["Swarm"]["NodeID"]
+                    for task in tasks:
+                        if task["NodeID"] == node_id:
+                            container = engine.containers.get(task["Status"]["ContainerStatus"]["ContainerID"])
+                            output.append(container.logs(stdout=True, stderr=False, since=since))
+                except DockerException:
+                    continue  # that node's engine is gone, or the task just ended: nothing more to read there
+        finally:
+            for engine in workers:
+                engine.close()
+        return b"".join(output).decode("utf-8", errors="replace")
 
     # --- gateway -----------------------------------------------------------------------------------
     def gateway_log(self, seconds: float) -> list[str]:
-        service = self.service("gateway")
-        if service is None:
-            return []
-        output = b"".join(service.logs(stdout=True, stderr=False, since=int(time.time() - seconds)))
-        return output.decode("utf-8", errors="replace").splitlines()
+        return self.task_logs("gateway", since=int(time.time() - seconds)).splitlines()
 
     def apply_topology(self, versions: list[str]) -> None:
         """The gateway's config names no version: only the stack must be there."""

@@ -27,7 +27,7 @@ def running_containers(stack, node, service: str) -> list:
 
 
 def scale(stack, service: str, replicas: int) -> None:
-    stack.backend.service(service).scale(replicas)  # a fresh spec: an older one is refused as out of sequence
+    stack.backend.scale(service, replicas)
 
 
 class Load:
@@ -100,9 +100,11 @@ def test_killing_one_replica_fails_no_request(stack, node, service):
 
 def test_scaling_a_version_up_and_down_fails_no_request(stack):
     stack.set_weight(50)
+    before = {task["ID"] for task in stack.backend.running_tasks("ocr-v2")}
     with Load(stack.url) as load:
         scale(stack, "ocr-v2", 3)
         wait_for(lambda: len(stack.backend.running_tasks("ocr-v2")) == 3, 120, "a third v2 replica")
+        assert before <= {task["ID"] for task in stack.backend.running_tasks("ocr-v2")}  # added, none replaced
         scale(stack, "ocr-v2", 1)
         wait_for(lambda: len(stack.backend.running_tasks("ocr-v2")) == 1, 60, "one v2 replica")
         time.sleep(2)

@@ -28,17 +28,24 @@ def second_node(stack, node):
         run_node_script("leave", "2")
 
 
-def test_replicas_spread_over_two_nodes_and_losing_one_fails_no_request_beyond_those_in_flight(stack, second_node):
+def test_replicas_on_both_nodes_and_losing_one_fails_no_request_beyond_those_in_flight(stack, second_node):
     manager, second = second_node
-    for service in VERSIONS:  # Swarm places new tasks on both nodes; running ones stay where they are
-        stack.backend.service(service).force_update()
-    wait_for(lambda: all(second in nodes_of(stack, service) and len(nodes_of(stack, service)) == 2
-                         for service in VERSIONS), 300, "a replica of each version on the second node")
-    stack.set_weight(50)
-    with Load(stack.url) as load:
-        run_node_script("stop", "2")  # its engine stops, and every task on it
-        wait_for(lambda: all(nodes_of(stack, service) == [manager] * 2 for service in VERSIONS),
-                 180, "Swarm reschedules the lost replicas on the node that is left")
+    # A third replica of each version goes to the node with fewer of them: the new one. (A forced update would
+    # move both: on a tie Swarm prefers the node running fewer tasks in all, and the manager runs the rest.)
+    for service in VERSIONS:
+        stack.backend.scale(service, 3)
+    try:
+        wait_for(lambda: all(nodes_of(stack, service) == sorted([manager, manager, second]) for service in VERSIONS),
+                 300, "two replicas of each version on the manager, one on the second node")
+        stack.set_weight(50)
+        with Load(stack.url) as load:
+            run_node_script("stop", "2")  # its engine stops, and every task on it
+            wait_for(lambda: all(nodes_of(stack, service) == [manager] * 3 for service in VERSIONS), 180,
+                     "Swarm reschedules the lost replicas on the node that is left")
+    finally:
+        for service in VERSIONS:
+            stack.backend.scale(service, 2)
     assert len(load.failures) <= len(load.clients), load.failures  # at most the requests in flight
     assert set(load.answers) == {"v1", "v2"}
     assert len(load.answers) > 50
+    wait_for(lambda: all(len(nodes_of(stack, service)) == 2 for service in VERSIONS), 60, "two replicas again")
