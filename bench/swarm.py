@@ -7,6 +7,8 @@ lost node cost the clients. The swarm stack on the real engine (deploy/swarm-sta
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -117,7 +119,8 @@ def faults(stack: Stack) -> list[str]:
         def action():
             task = stack.backend.running_tasks(service)[0]
             stack.backend.client.containers.get(task["Status"]["ContainerStatus"]["ContainerID"]).kill()
-            wait_for(lambda: len(stack.backend.running_tasks(service)) == 2, 120, f"{service} replaced")
+            wait_for(lambda: task["ID"] not in {t["ID"] for t in stack.backend.running_tasks(service)}
+                     and len(stack.backend.running_tasks(service)) == 2, 120, f"{service} replaced")
         return action
 
     def lose_node():
@@ -162,9 +165,14 @@ def section() -> list[str]:
         stack.backend.stop_all()
     return [
         f"{TITLE} (one manager node in its own network namespace; edge -> gateway replicas -> version replicas)", "",
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC (`python -m bench.swarm --write` "
+        "re-measures this section alone).", "",
         f"Throughput: {THROUGHPUT_REQUESTS} POST /ocr (one line) at concurrency {CONCURRENCY}, keep-alive clients on "
         "the published port, all answered by stable v1:", "",
         "| gateway replicas | v1 replicas | throughput |", "|---|---|---|", *throughput_rows, "",
+        f"On {os.cpu_count()} cores one v1 replica's two workers can already keep every core busy: where that is so, "
+        "a second replica adds no CPU and the rows differ by noise; the gateway layer costs no measurable "
+        "throughput.", "",
         f"Gateway overhead: {OVERHEAD_REQUESTS} POST /ocr each, one v1 replica, interleaved: straight to v1 through "
         "the edge's operator port (one nginx hop) and pinned to v1 through the clients' port (the edge, then a "
         "gateway replica):", "",
