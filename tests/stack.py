@@ -107,6 +107,12 @@ class Stack:
         return subprocess.run([sys.executable, "-m", "canary", *arguments], env=self.env, capture_output=True,
                               text=True, timeout=120, cwd=ROOT)
 
+    def commands(self, *steps: list[str]) -> None:
+        """Each step through the tool's CLI, as an operator types it; each must succeed."""
+        for step in steps:
+            completed = self.cli(*step)
+            assert completed.returncode == 0, (step, completed.stderr)
+
     def set_weight(self, weight: int) -> None:
         state, _ = commands.set_canary_weight(self.backend, self.store, weight)
         self.backend.propagated(state.generation)
