@@ -50,6 +50,11 @@ def node_address(node: int) -> str:
     return f"10.231.0.{node + 1}"
 
 
+def worker_sockets() -> list[Path]:
+    """The sockets of the other node engines on this machine (workers joined with swarm-node.sh)."""
+    return [socket for socket in sorted(Path("/run/ocr-swarm").glob("node-*.sock")) if socket.name != "node-1.sock"]
+
+
 def run_node_script(*args: str) -> None:
     result = subprocess.run(["bash", str(NODE_SCRIPT), *args], capture_output=True, text=True)
     if result.returncode != 0:
@@ -254,7 +259,7 @@ class SwarmBackend(Backend):
         tasks = self.running_tasks(name)
         output = []
         workers = [docker.DockerClient(base_url=f"unix://{socket}", version="auto", timeout=30)
-                   for socket in sorted(Path("/run/ocr-swarm").glob("node-*.sock")) if socket.name != "node-1.sock"]
+                   for socket in worker_sockets()]
         try:
             for engine in [self.client, *workers]:
                 try:
@@ -326,8 +331,7 @@ class SwarmBackend(Backend):
         if self._client is not None:
             self._client.close()
             self._client = None
-        for socket in sorted(Path("/run/ocr-swarm").glob("node-*.sock")):  # workers joined with swarm-node.sh
-            if socket.name != "node-1.sock":
-                run_node_script("leave", socket.stem.removeprefix("node-"))
+        for socket in worker_sockets():
+            run_node_script("leave", socket.stem.removeprefix("node-"))
         run_node_script("unforward", str(self.port))
         run_node_script("stop", "1")
