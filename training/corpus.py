@@ -5,6 +5,7 @@ random generator.
 """
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import random
@@ -26,12 +27,13 @@ _EN_PUNCTUATION = ",.;:?!"
 @lru_cache(maxsize=1)
 def chinese_words() -> tuple[list[str], list[float]]:
     """jieba dictionary words made only of charset characters, with cumulative sqrt(frequency) weights."""
-    import jieba
-
+    # Only jieba's data file is needed: importing the package would compile its code, whose invalid escape
+    # sequences warn (an error under the tests' filterwarnings) wherever no bytecode was cached.
+    package_dir = importlib.util.find_spec("jieba").submodule_search_locations[0]
     charset = default_charset()
     hanzi = set(charset.alphabet[95 + 12:])
     words, weights = [], []
-    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as handle:
+    with open(os.path.join(package_dir, "dict.txt"), encoding="utf-8") as handle:
         for line in handle:
             word, frequency, _ = line.split(" ")
             if 1 <= len(word) <= 4 and all(char in hanzi for char in word):

@@ -19,13 +19,24 @@ from ocr.charset import default_charset, normalize_text
 
 from .evalset import EvalItem
 from .fonts import EVAL2_BLIND_FONTS, TRAIN_FONTS, fonts_for
-from .render import HARD, TRAIN, render_line
+from .render import HARD, TRAIN, colourize, render_line
 
 TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN.json"
 PAGE_TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN-pages.json"  # evalpages draws from it
 CATALOGUES = "/usr/share/locale/zh_CN/LC_MESSAGES/*.mo"
 UI_SEED = 20261125
 LINES_PER_LANGUAGE = 300
+# (ink, paper) of real signs and screens: white on road-sign blue, motorway green, red, brown and orange, black
+# on yellow, yellow on black, red and link blue on white, grey on white, white on yellow, and three pairs of
+# nearly equal luminance (red on green, blue on red, green on orange). Chosen from signage and interface
+# conventions, not from training's colour draws (render._colour_pair).
+SIGN_COLOURS = (
+    ((255, 255, 255), (0, 82, 147)), ((255, 255, 255), (0, 112, 60)), ((255, 255, 255), (200, 16, 46)),
+    ((255, 255, 255), (110, 60, 30)), ((255, 255, 255), (240, 120, 0)), ((20, 20, 20), (255, 205, 0)),
+    ((255, 210, 0), (25, 25, 25)), ((200, 30, 30), (250, 250, 250)), ((26, 13, 171), (255, 255, 255)),
+    ((110, 110, 110), (255, 255, 255)), ((255, 255, 255), (240, 200, 40)), ((200, 40, 40), (40, 140, 60)),
+    ((30, 60, 200), (210, 40, 40)), ((20, 150, 70), (235, 110, 30)),
+)
 
 
 def _is_hanzi_line(line: str) -> bool:
@@ -77,6 +88,30 @@ def build_ui_set() -> list[EvalItem]:
         font = rng.choice(fonts)
         augmentation = HARD if position % 8 in (1, 2) else TRAIN  # a quarter, half of them blind
         items.append(EvalItem(language, text, font.name, not blind, render_line(text, font, rng, augmentation)))
+    return items
+
+
+def build_ui_colour_set(every: int = 3) -> list[EvalItem]:
+    """Every third UI text in a blind face, drawn in a sign or screen colour pair (SIGN_COLOURS) with a camera's
+    noise in each channel, saved as a JPEG as a photo would be. Blind, like the UI set: totals only."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = random.Random(UI_SEED + 2)
+    noise = np.random.default_rng(UI_SEED + 3)
+    items = []
+    for language, text in ui_texts()[::every]:
+        fonts = fonts_for(text, EVAL2_BLIND_FONTS)
+        if not fonts:
+            continue
+        font = rng.choice(fonts)
+        image = np.asarray(colourize(render_line(text, font, rng, TRAIN), *rng.choice(SIGN_COLOURS)), dtype=np.float32)
+        image = Image.fromarray(np.clip(image + noise.normal(0, 6, image.shape), 0, 255).astype(np.uint8))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=85)
+        items.append(EvalItem(language, text, font.name, False, Image.open(io.BytesIO(buffer.getvalue()))))
     return items
 
 

@@ -108,6 +108,12 @@ def evaluation_section(extra_first_set: dict[str, dict] | None = None) -> list[s
              "Clear Sans, mononoki: `unseen_font`), a quarter small, faint and blurred. Nobody reads its misreads "
              "line by line; only these totals are reported.", "",
              *metrics_table(version_metrics("ui"), UI_GROUPS), ""]
+    colour = version_metrics("ui_colour")
+    if colour:
+        lines += ["**Lines in colour** (`make eval`, blind too): every third UI string in the five blind faces, drawn in "
+                  "14 sign and screen colour pairs (white on road-sign blue or green, black on yellow, link blue on "
+                  "white, three pairs of nearly equal luminance such as red on green) with a camera's noise in each "
+                  "channel, saved as JPEG.", "", *metrics_table(colour, ("en", "zh", "overall")), ""]
     pages = version_metrics("pages")
     if pages:
         lines += ["**Pages** (`make eval-pages`): 60 rendered pages (documents, receipts, light and dark screenshots, "

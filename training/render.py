@@ -1,9 +1,9 @@
-"""Draws one text line as a photo-like grayscale image, with seeded augmentations."""
+"""Draws one text line as a photo-like image (grayscale, or in two colours), with seeded augmentations."""
 from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -25,6 +25,8 @@ class Augmentation:
     stem_nine_share: float = 0.0  # chance of a line with 9s drawn as a bowl on a straight stem (see _draw)
     tight_share: float = 0.0  # chance of a detector-like crop: tight margins, bits of the neighbouring lines
     photo_share: float = 0.0  # chance of camera effects: perspective, a slight curve, uneven paper and light
+    colour_share: float = 0.0  # chance of a line in two colours (signs, buttons, coloured paper), often of near
+    # equal luminance, so that training sees what the version's gray conversion makes of colour
 
 
 CLEAN = Augmentation(probability=0.0)
@@ -44,6 +46,7 @@ STEM_NINES = Augmentation(spaced_share=0.15, slant_share=0.3, stem_nine_share=0.
 # boxes with the ascenders and descenders of the lines above and below at the edges) and camera effects.
 PHOTO = Augmentation(min_size=16, spaced_share=0.08, slant_share=0.12, stem_nine_share=0.1, tight_share=0.5,
                      photo_share=0.5)
+PHOTO_COLOUR = replace(PHOTO, colour_share=0.5)
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
@@ -94,6 +97,54 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
         image = small.resize(image.size, Image.BILINEAR)
     if augmentation.hard or (roll() and rng.random() < 0.4):
         image = _jpeg(image, quality=rng.randint(25, 75))
+    if augmentation.colour_share and rng.random() < augmentation.colour_share:
+        image = _in_colour(image, rng)
+    return image
+
+
+def colourize(image: Image.Image, ink: tuple[int, int, int], paper: tuple[int, int, int]) -> Image.Image:
+    """A grayscale line in two colours: its background level becomes ``paper`` and its ink level ``ink``; the
+    levels between and beyond (anti-aliasing, shading, noise) fall on the same line through colour space."""
+    levels = np.asarray(image, dtype=np.float32)
+    background = float(np.median(levels))
+    low, high = np.percentile(levels, [1, 99])
+    ink_level = low if background - low > high - background else high
+    alpha = (levels - background) / (ink_level - background) if abs(ink_level - background) >= 1 else 0 * levels
+    paper_rgb, ink_rgb = np.array(paper, dtype=np.float32), np.array(ink, dtype=np.float32)
+    pixels = paper_rgb + alpha[:, :, None] * (ink_rgb - paper_rgb)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def luminance(colour) -> float:
+    red, green, blue = colour
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def _colour_pair(rng: random.Random) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(ink, paper) that a reader tells apart (far apart in RGB); half of them of nearly equal luminance,
+    the pairs luminance gray conversion all but erases (red on green, white on yellow, blue on red)."""
+    paper = tuple(rng.randint(0, 255) for _ in range(3))
+    near_luminance = rng.random() < 0.5
+    for _ in range(200):
+        ink = tuple(rng.randint(0, 255) for _ in range(3))
+        far = sum((a - b) ** 2 for a, b in zip(ink, paper)) >= 110 ** 2
+        if far and (not near_luminance or abs(luminance(ink) - luminance(paper)) < 30):
+            return ink, paper
+    return tuple(255 - value for value in paper), paper
+
+
+def _in_colour(image: Image.Image, rng: random.Random) -> Image.Image:
+    """The line in a colour pair, sometimes under uneven light and saved as a colour JPEG (its chroma
+    subsampling bleeds colour around thin strokes, as in photos)."""
+    image = colourize(image, *_colour_pair(rng))
+    if rng.random() < 0.4:
+        light = np.linspace(rng.uniform(0.55, 1.0), rng.uniform(0.9, 1.2), image.width, dtype=np.float32)
+        if rng.random() < 0.5:
+            light = light[::-1]
+        image = Image.fromarray(np.clip(np.asarray(image, dtype=np.float32) * light[None, :, None], 0, 255)
+                                .astype(np.uint8))
+    if rng.random() < 0.5:
+        image = _jpeg(image, quality=rng.randint(30, 90))
     return image
 
 
@@ -227,4 +278,4 @@ def _jpeg(image: Image.Image, quality: int) -> Image.Image:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)
     buffer.seek(0)
-    return Image.open(buffer).convert("L")
+    return Image.open(buffer).convert(image.mode)

@@ -118,3 +118,37 @@ def test_pad_batch_pads_with_background_to_a_multiple_of_eight():
     batch, widths = pad_batch([np.full((32, 10), 255, np.uint8), np.full((32, 21), 255, np.uint8)])
     assert batch.shape == (2, 1, 32, 24) and widths == [10, 21]
     assert batch[0, 0, :, 10:].max() == 0 and batch[1, 0, :, :21].min() == 255
+
+
+def coloured_line(ink, paper, noise=8.0) -> Image.Image:
+    """The test glyph in ``ink`` on ``paper`` with a camera's noise in each channel."""
+    image = Image.new("RGB", (200, 50), paper)
+    ImageDraw.Draw(image).rectangle((20, 15, 120, 35), fill=ink)
+    pixels = np.asarray(image, dtype=np.float32) + np.random.default_rng(0).normal(0, noise, (50, 200, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def glyph_contrast(result: np.ndarray) -> float:
+    """Mean level of the glyph's columns minus the blank right end's, in the preprocessed line."""
+    return float(result[10:22, 16:36].mean() - result[10:22, -10:].mean())
+
+
+def test_contrast_gray_keeps_text_that_differs_from_its_background_only_in_hue():
+    red_on_green = coloured_line((200, 40, 40), (40, 140, 60))  # luminance 88 vs 101
+    luminance = preprocess(red_on_green, PreprocessOptions(gray="luminance"))
+    contrast = preprocess(red_on_green, PreprocessOptions(gray="contrast"))
+    assert glyph_contrast(contrast) > 150
+    assert glyph_contrast(contrast) > 2 * glyph_contrast(luminance)
+    assert_line(contrast, width=128)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "I;16"])
+def test_contrast_gray_reads_gray_and_every_mode_like_luminance(mode):
+    image = text_line("L").convert(mode) if mode != "I;16" else Image.fromarray(
+        (np.asarray(text_line("L"), dtype=np.uint16) * 257))
+    assert_line(preprocess(image, PreprocessOptions(gray="contrast")), width=128)
+
+
+def test_an_unknown_gray_conversion_is_refused():
+    with pytest.raises(ValueError, match="gray conversion"):
+        PreprocessOptions(gray="hue")

@@ -253,3 +253,36 @@ def test_page_crops_are_cut_by_the_served_detector_and_labelled_with_the_line_th
     rng = random.Random(4)
     _, again = compose_page(rng, TextSampler(rng), {"en": 0.5, "zh": 0.5}, PHOTO_FONTS, frozenset(drawn[:1]))
     assert drawn[0] not in [text for text, _ in again]
+
+
+def test_colour_lines_come_in_legible_pairs_half_of_nearly_equal_luminance():
+    from training.render import PHOTO_COLOUR, _colour_pair, colourize, luminance
+
+    pairs = [_colour_pair(random.Random(seed)) for seed in range(200)]
+    assert all(sum((a - b) ** 2 for a, b in zip(ink, paper)) >= 110 ** 2 for ink, paper in pairs)
+    near = sum(abs(luminance(ink) - luminance(paper)) < 30 for ink, paper in pairs)
+    assert 70 <= near <= 150  # by chance alone, few uniform pairs that far apart are this close in luminance
+    line = render_line("Hello", fonts_for("Hello", TRAIN_FONTS)[0], random.Random(1), CLEAN_AUGMENTATION)
+    coloured = np.asarray(colourize(line, (200, 40, 40), (40, 140, 60)), dtype=np.int64)
+    gray = np.asarray(line)
+    assert (np.abs(coloured[gray == 255] - (40, 140, 60)) <= 1).all()  # the paper takes the paper's colour
+    assert (np.abs(coloured[gray == gray.min()] - (200, 40, 40)) <= 1).all()  # the darkest ink the ink's
+    assert RECIPES["photo_colour"].augmentation is PHOTO_COLOUR and PHOTO_COLOUR.colour_share == 0.5
+    shard = render_shard(seed=3, count=12, options=PreprocessOptions(gray="contrast"), excluded_texts=frozenset(),
+                         recipe=RECIPES["photo_colour"])
+    assert all(image.dtype == np.uint8 and image.shape[0] == 32 for image in shard.images)
+
+
+def test_the_colour_evaluation_set_is_fixed_blind_and_in_sign_colours():
+    from training.evalset_ui import build_ui_colour_set, reserved_texts
+    from training.fonts import EVAL2_BLIND_FONTS
+
+    items = build_ui_colour_set()
+    assert len(items) >= 190 and {item.category for item in items} == {"en", "zh"}
+    assert not any(item.seen_font for item in items)
+    assert {item.font for item in items} <= {font.name for font in EVAL2_BLIND_FONTS}
+    assert {item.text for item in items} <= reserved_texts()
+    assert all(item.image.mode == "RGB" for item in items)
+    again = build_ui_colour_set()
+    assert [np.asarray(item.image).tobytes() for item in items[:5]] == [np.asarray(item.image).tobytes()
+                                                                        for item in again[:5]]

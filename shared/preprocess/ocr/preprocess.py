@@ -3,6 +3,7 @@
 Two styles, named in each version's manifest:
 - "gray" (this project's CRNN): a uint8 array (height, width), contrast-stretched, text bright on a dark (0)
   background, so that zero padding to the right of a line looks like more background; fed as 0..255.
+  Colour becomes one channel by ``gray``: "luminance" (PIL's L) or "contrast" (contrast_gray, after resizing).
 - "paddle" (PaddleOCR-format recognizers from elsewhere): a uint8 array (height, width, 3) in BGR order, as
   the image is; fed as (pixel / 255 - 0.5) / 0.5, padded with 0 in that scale, as PaddleOCR does.
 """
@@ -27,6 +28,7 @@ class ImageInputError(ValueError):
 
 
 STYLES = ("gray", "paddle")
+GRAY_CONVERSIONS = ("luminance", "contrast")
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,13 @@ class PreprocessOptions:
     max_width: int = 2048
     binarize: bool = False
     style: str = "gray"  # see the module docstring
+    gray: str = "luminance"  # how the "gray" style turns colour into one channel (GRAY_CONVERSIONS)
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
             raise ValueError(f"unknown preprocessing style {self.style!r}; known: {', '.join(STYLES)}")
+        if self.gray not in GRAY_CONVERSIONS:
+            raise ValueError(f"unknown gray conversion {self.gray!r}; known: {', '.join(GRAY_CONVERSIONS)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -133,6 +138,25 @@ def to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
+_COVARIANCE_SAMPLES = 65_536  # pixels enough to find a line's colour axis
+
+
+def contrast_gray(rgb: np.ndarray) -> np.ndarray:
+    """(height, width, 3) uint8 -> float32 (height, width): pixels projected on their axis of greatest variance.
+
+    In a text line that axis runs from the background's colour to the text's, so text that differs from its
+    background mostly in hue (red on green, white on yellow, a coloured sign) keeps its contrast, where
+    luminance can all but erase it. A gray image's axis is the gray one: the result is its luminance up to
+    scale and offset, which normalize_contrast removes.
+    """
+    pixels = rgb.reshape(-1, 3).astype(np.float32)
+    sample = pixels[:: max(1, len(pixels) // _COVARIANCE_SAMPLES)]
+    centred = sample - sample.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    axis = vectors[:, -1]  # eigh sorts eigenvalues ascending: the last vector is the principal axis
+    return (pixels @ axis).reshape(rgb.shape[:2])  # its sign does not matter: normalize_contrast sets polarity
+
+
 def normalize_contrast(gray: np.ndarray) -> np.ndarray:
     """Stretch the 1st..99th percentile to 0..255 and make text bright on a dark background."""
     low, high = np.percentile(gray, [1, 99])
@@ -170,6 +194,10 @@ def preprocess(image: Image.Image, options: PreprocessOptions = PreprocessOption
     if options.style == "paddle":
         resized = Image.fromarray(to_rgb(image)).resize((target_width, options.height), Image.BILINEAR)
         return np.ascontiguousarray(np.asarray(resized, dtype=np.uint8)[:, :, ::-1])
+    if options.gray == "contrast":  # resized first: a line's colour axis is the same at any scale, and cheap there
+        resized = Image.fromarray(to_rgb(image)).resize((target_width, options.height), Image.BILINEAR)
+        gray = normalize_contrast(contrast_gray(np.asarray(resized)))
+        return binarize_adaptive(gray) if options.binarize else gray
     gray = normalize_contrast(to_grayscale(image))
     if options.binarize:
         gray = binarize_adaptive(gray)
