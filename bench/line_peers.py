@@ -12,7 +12,7 @@ import numpy as np
 from ocr.runtime import Recognizer
 from ocr.manifest import load_version
 from ocr.preprocess import pad_batch
-from training.evalset_ui import build_ui_set
+from training.evalset_ui import build_ui_colour_set, build_ui_set
 from training.evaluate import evaluate
 from training.import_models import import_version
 
@@ -36,10 +36,11 @@ def section() -> list[str]:
     rows = ["## Line recognizers side by side (ONNX Runtime, batch 1)", "",
             f"One line 320 px wide at height 32 (the PaddleOCR models take it at height 48: 480 px wide), {REPEATS} "
             "runs per cell, the models interleaved per thread count in one run. Accuracy: the blind gettext UI set "
-            "(600 lines; unseen_font = five faces no model here trained on).", "",
+            "(600 lines; unseen_font = five faces no model here trained on) and its colour group (200 lines in sign "
+            "and screen colours, blind faces).", "",
             "| version | input | 1 thread median | p95 | 2 threads median | p95 | UI lines | UI chars | "
-            "UI blind-face lines |", "|---|---|---|---|---|---|---|---|---|"]
-    items = build_ui_set()
+            "UI blind-face lines | UI colour lines |", "|---|---|---|---|---|---|---|---|---|---|"]
+    items, colour_items = build_ui_set(), build_ui_colour_set()
     with tempfile.TemporaryDirectory() as folder:
         directories = {version: ROOT / "services" / f"ocr-{version}" for version in ("v1", "v2")}
         for source in IMPORTED:
@@ -52,10 +53,11 @@ def section() -> list[str]:
                 timings[name][threads] = summary(time_calls(lambda: recognizer.logits(batch), REPEATS))
         for name, path in directories.items():
             recognizer = Recognizer(load_version(path))
-            report = evaluate(recognizer, items)
+            report, colour = evaluate(recognizer, items), evaluate(recognizer, colour_items)["overall"]
             size = f"{recognizer.options.height}x{one_line_batch(recognizer).shape[3]}"
             one, two = timings[name][1], timings[name][2]
             rows.append(f"| {name} | {size} | {one['median_ms']} ms | {one['p95_ms']} ms | {two['median_ms']} ms | "
                         f"{two['p95_ms']} ms | {report['overall']['line_accuracy']:.1%} | "
-                        f"{report['overall']['char_accuracy']:.1%} | {report['unseen_font']['line_accuracy']:.1%} |")
+                        f"{report['overall']['char_accuracy']:.1%} | {report['unseen_font']['line_accuracy']:.1%} | "
+                        f"{colour['line_accuracy']:.1%} |")
     return rows

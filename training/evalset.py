@@ -33,6 +33,7 @@ class EvalItem:
     font: str
     seen_font: bool
     image: Image.Image
+    group: str = ""  # a further group the line is also scored in (the colour set's near-equal-luminance pairs)
 
 
 def _next_text(sampler: TextSampler, source: str, accept=lambda text: True) -> str:

@@ -37,6 +37,7 @@ SIGN_COLOURS = (
     ((110, 110, 110), (255, 255, 255)), ((255, 255, 255), (240, 200, 40)), ((200, 40, 40), (40, 140, 60)),
     ((30, 60, 200), (210, 40, 40)), ((20, 150, 70), (235, 110, 30)),
 )
+NEAR_LUMINANCE = "near_luminance"  # the colour set's group of the last three pairs (luminance 13 to 36 apart)
 
 
 def _is_hanzi_line(line: str) -> bool:
@@ -107,11 +108,14 @@ def build_ui_colour_set(every: int = 3) -> list[EvalItem]:
         if not fonts:
             continue
         font = rng.choice(fonts)
-        image = np.asarray(colourize(render_line(text, font, rng, TRAIN), *rng.choice(SIGN_COLOURS)), dtype=np.float32)
+        line = render_line(text, font, rng, TRAIN)
+        pair = rng.choice(SIGN_COLOURS)
+        image = np.asarray(colourize(line, *pair), dtype=np.float32)
         image = Image.fromarray(np.clip(image + noise.normal(0, 6, image.shape), 0, 255).astype(np.uint8))
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=85)
-        items.append(EvalItem(language, text, font.name, False, Image.open(io.BytesIO(buffer.getvalue()))))
+        items.append(EvalItem(language, text, font.name, False, Image.open(io.BytesIO(buffer.getvalue())),
+                              NEAR_LUMINANCE if pair in SIGN_COLOURS[-3:] else ""))
     return items
 
 

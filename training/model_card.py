@@ -9,7 +9,7 @@ from ocr.manifest import load_version
 
 from .dataset import RECIPES, PageCrops
 from .evalpages import KINDS
-from .evaluate import REPORT_GROUPS, UI_GROUPS
+from .evaluate import COLOUR_GROUPS, REPORT_GROUPS, UI_GROUPS
 from .train_config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +41,18 @@ def lineage_recipes(config: dict) -> list[str]:
     return recipes
 
 
+GRAY_WORDS = {"luminance": "luminance", "contrast": "colour projected on each line's axis of greatest variance, so text "
+               "that differs from its background mostly in hue keeps its contrast"}
+
+
 def augmentation_description(augmentation) -> str:
     shares = {"letter-spaced": augmentation.spaced_share, "sheared like italics": augmentation.slant_share,
               "of those holding a 9 drawing it as a bowl on a straight stem": augmentation.stem_nine_share,
               "cut tight like a detector's crop (40% of them with bits of the neighbouring lines)":
                   augmentation.tight_share,
-              "with camera effects (perspective, a slight curve, blotchy light)": augmentation.photo_share}
+              "with camera effects (perspective, a slight curve, blotchy light)": augmentation.photo_share,
+              "in two colours (half of the pairs of nearly equal luminance; uneven light, colour JPEG)":
+                  augmentation.colour_share}
     return ", ".join(f"{share:.0%} {what}" for what, share in shares.items() if share)
 
 
@@ -110,10 +116,11 @@ def evaluation_section(extra_first_set: dict[str, dict] | None = None) -> list[s
              *metrics_table(version_metrics("ui"), UI_GROUPS), ""]
     colour = version_metrics("ui_colour")
     if colour:
-        lines += ["**Lines in colour** (`make eval`, blind too): every third UI string in the five blind faces, drawn in "
-                  "14 sign and screen colour pairs (white on road-sign blue or green, black on yellow, link blue on "
-                  "white, three pairs of nearly equal luminance such as red on green) with a camera's noise in each "
-                  "channel, saved as JPEG.", "", *metrics_table(colour, ("en", "zh", "overall")), ""]
+        lines += ["**Lines in colour** (`make eval`, blind too): every third UI string in the five blind faces, "
+                  "drawn in 14 sign and screen colour pairs (white on road-sign blue or green, black on yellow, link "
+                  "blue on white, three pairs of nearly equal luminance such as red on green) with a camera's noise in each "
+                  "channel, saved as JPEG; `near_luminance`: its lines in those three pairs.", "",
+                  *metrics_table(colour, COLOUR_GROUPS), ""]
     pages = version_metrics("pages")
     if pages:
         lines += ["**Pages** (`make eval-pages`): 60 rendered pages (documents, receipts, light and dark screenshots, "
@@ -221,7 +228,8 @@ def render_card(version: str) -> str:
         f"{training['parameters']:,} parameters, "
         f"served as ONNX ({manifest['size_bytes'] / 2**20:.1f} MiB, sha256 `{manifest['sha256'][:16]}…`).",
         f"- Charset: {manifest['charset']['name']}, {manifest['charset']['size']} characters + CTC blank.",
-        f"- Input: grayscale line, contrast-normalised, height {manifest['input_height']}, "
+        f"- Input: one channel ({GRAY_WORDS[manifest['preprocess'].get('gray', 'luminance')]}), contrast-normalised, "
+        f"height {manifest['input_height']}, "
         f"adaptive binarisation {'on' if manifest['preprocess']['binarize'] else 'off'}.",
         detector_line(manifest),
         "",

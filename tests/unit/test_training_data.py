@@ -75,7 +75,8 @@ def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_
 
 def test_a_config_trains_on_its_own_recipe_and_on_every_further_source(tmp_path):
     config = replace(load_config("v2"), also=({"recipe": "codes", "data_seed": 6100, "shards": 2},))
-    assert config.sources() == [LineSource("photo", config.data_seed, config.shards), LineSource("codes", 6100, 2)]
+    assert config.sources() == [LineSource(config.recipe, config.data_seed, config.shards),
+                                LineSource("codes", 6100, 2)]
     for source, lines in zip(config.sources(), (3, 5)):
         folder = cache_dir_for(source, tmp_path)
         folder.mkdir()
