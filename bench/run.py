@@ -1,6 +1,7 @@
 """`make bench`: measure and write BENCHMARKS.md (date, machine, figures). Run with nothing else busy."""
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
@@ -9,6 +10,7 @@ from pathlib import Path
 from canary.backends.docker import engine_reachable
 
 from . import docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency, swarm
+from .report import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,13 +29,34 @@ def machine() -> str:
            f"Python {platform.python_version()}"
 
 
+# The sections that run without the engine, by name: `python -m bench.run --only line_peers,pages` re-measures
+# them alone and puts them in place in BENCHMARKS.md.
+LOCAL_SECTIONS = {"model_latency": model_latency.section, "line_peers": line_peers.section, "pages": pages.section,
+                  "service_latency": service_latency.section, "gateway": lambda: gateway.section("local"),
+                  "reliability": reliability.section}
+
+
+def measure_alone(names: list[str]) -> None:
+    for name in names:
+        lines = LOCAL_SECTIONS[name]()
+        stamp = (f"Re-measured alone {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} "
+                 f"(`python -m bench.run --only {name}`).")
+        replace_section([lines[0], "", stamp, *lines[1:]])
+        print("\n".join(lines))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", help=f"re-measure these sections alone: {', '.join(LOCAL_SECTIONS)}")
+    only = parser.parse_args().only
+    if only:
+        measure_alone(only.split(","))
+        return
     lines = ["# Benchmarks", "",
              f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
              "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run.",
              ""]
-    sections = [model_latency.section, line_peers.section, pages.section, service_latency.section,
-                lambda: gateway.section("local"), reliability.section]
+    sections = list(LOCAL_SECTIONS.values())
     if engine_reachable():
         sections += [docker_stack.section, lambda: gateway.section("docker"), swarm.section]
     else:

@@ -21,9 +21,9 @@ from canary.backends.swarm import run_node_script
 from tests.helpers import wait_for
 from tests.stack import LINE_IMAGE, LoopingClient, Stack
 
+from .report import replace_section
 from .stats import summary
 
-ROOT = Path(__file__).resolve().parent.parent
 TITLE = "## Swarm mode"
 CONCURRENCY = 16
 THROUGHPUT_REQUESTS = 480
@@ -189,18 +189,6 @@ def section() -> list[str]:
     ]
 
 
-def write_section(lines: list[str], path: Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace this section of BENCHMARKS.md (or add it at the end)."""
-    text = path.read_text(encoding="utf-8").split("\n")
-    start = next((i for i, line in enumerate(text) if line.startswith(TITLE)), None)
-    if start is None:
-        text += [""] + lines
-    else:
-        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
-        text[start:end] = lines + [""]
-    path.write_text("\n".join(text), encoding="utf-8")
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="put the section into BENCHMARKS.md")
@@ -208,4 +196,4 @@ if __name__ == "__main__":
     figures = section()
     print("\n".join(figures))
     if write:
-        write_section(figures)
+        replace_section(figures)
