@@ -54,7 +54,9 @@ def main() -> None:
         return
     lines = ["# Benchmarks", "",
              f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
-             "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run.",
+             "Re-run with `make bench` (it rewrites this file). The machine is shared: compare figures from one run. A "
+             "section that says \"Re-measured alone\" was measured later, on the machine it names: compare figures "
+             "within a section.",
              ""]
     sections = list(LOCAL_SECTIONS.values())
     if engine_reachable():
