@@ -218,7 +218,9 @@ class Runner:
                     raise UnsafeMove("no canary version: name one (rollout --version vN)")
                 stable = prechecks(self.backend, self.store, version, self.config, self.out)
                 with self.rollouts.changing():
-                    tick = rollout_machine.start(version, stable, self.config.steps)
+                    state = self.store.read()
+                    tick = rollout_machine.start(version, stable, self.config.steps,
+                                                 (state.stable, state.canary, state.canary_weight))
                     self.rollouts.write(tick.progress)  # first: a runner stopped now re-applies the weight
                     self.apply(tick)
             return self._walk()

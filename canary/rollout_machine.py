@@ -53,6 +53,8 @@ class Progress:
     reason: str = ""
     decisions: tuple[dict, ...] = ()
     format: int = FORMAT
+    # The routing state the rollout started from: a runner stopped before applying step one finds it unchanged.
+    routing_before: tuple[str, str | None, int] | None = None
 
     @property
     def weight(self) -> int:
@@ -65,7 +67,8 @@ class Progress:
     @classmethod
     def from_json(cls, data: dict) -> Progress:
         data = {**data, "status": Phase(data["status"]), "steps": tuple(data["steps"]),
-                "decisions": tuple(data.get("decisions", ())), "format": data.get("format", 1)}
+                "decisions": tuple(data.get("decisions", ())), "format": data.get("format", 1),
+                "routing_before": tuple(data["routing_before"]) if data.get("routing_before") else None}
         return cls(**data)
 
 
@@ -107,8 +110,10 @@ class Tick:
     messages: tuple[str, ...] = ()
 
 
-def start(version: str, stable: str, steps: tuple[int, ...]) -> Tick:
-    progress = Progress(version=version, stable=stable, status=Phase.RUNNING, steps=steps)
+def start(version: str, stable: str, steps: tuple[int, ...],
+          routing_before: tuple[str, str | None, int] | None = None) -> Tick:
+    progress = Progress(version=version, stable=stable, status=Phase.RUNNING, steps=steps,
+                        routing_before=routing_before)
     return Tick(progress, (SetWeight(steps[0]),), 0.0, (_step_line(progress),))
 
 
@@ -117,7 +122,8 @@ def advance(progress: Progress, seen: Observation, config: RolloutConfig) -> Tic
         return Tick(progress, wait=config.check_seconds)
     expected = (progress.stable, progress.version, progress.weight)
     if seen.routing != expected:
-        previous = (progress.stable, progress.version, progress.steps[progress.step - 1]) if progress.step else None
+        previous = ((progress.stable, progress.version, progress.steps[progress.step - 1]) if progress.step
+                    else progress.routing_before)
         if progress.window_started is None and seen.routing == previous:
             # The runner stopped between deciding this step and applying it: apply it now.
             return Tick(progress, (SetWeight(progress.weight),))

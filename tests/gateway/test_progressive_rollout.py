@@ -151,20 +151,26 @@ def test_a_rollout_survives_its_runner_being_killed_and_abort_rolls_back(stack, 
     assert stack.store.read().canary_weight in (0, 20)  # a step applied stays in force without its runner
 
     second = cli("start", "--config", str(config_path))
-    wait_for(lambda: stack.store.read().canary_weight == 20, what="the resumed runner to hold step one")
-    time.sleep(1.0)
-    assert second.poll() is None  # resumed, waiting out the 60 s step
-    paused = subprocess.run([sys.executable, "-m", "canary", "rollout", "pause"], env=stack.env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
-    assert paused.returncode == 0 and rollouts.read().status == "paused"
-    aborted = subprocess.run([sys.executable, "-m", "canary", "rollout", "abort"], env=stack.env, cwd=ROOT,
-                             capture_output=True, text=True, timeout=30)
-    assert aborted.returncode == 0, aborted.stderr
-    output, errors = second.communicate(timeout=30)
-    assert second.returncode == 4, errors  # ended without promoting
-    assert "resuming the rollout of v2" in output and "rollout aborted" in output
+    try:
+        wait_for(lambda: stack.store.read().canary_weight == 20, what="the resumed runner to hold step one")
+        time.sleep(1.0)
+        assert second.poll() is None  # resumed, waiting out the 60 s step
+        paused = subprocess.run([sys.executable, "-m", "canary", "rollout", "pause"], env=stack.env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=30)
+        assert paused.returncode == 0 and rollouts.read().status == "paused"
+        aborted = subprocess.run([sys.executable, "-m", "canary", "rollout", "abort"], env=stack.env, cwd=ROOT,
+                                 capture_output=True, text=True, timeout=30)
+        assert aborted.returncode == 0, aborted.stderr
+        output, errors = second.communicate(timeout=30)
+        assert second.returncode == 4, errors  # ended without promoting
+        assert "resuming the rollout of v2" in output and "rollout aborted" in output
+    finally:  # a failed wait leaves no runner behind (its pipes, collected later, would fail another test)
+        if second.poll() is None:
+            second.kill()
+        second.wait()
+        second.stdout.close()
+        second.stderr.close()
     assert stack.store.read().canary_weight == 0 and rollouts.read().status == "aborted"
-
 
 
 @contextlib.contextmanager

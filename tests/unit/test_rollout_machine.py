@@ -134,6 +134,18 @@ def test_a_runner_stopped_between_deciding_a_step_and_applying_it_applies_it_on_
     assert again.actions == (SetWeight(50),) and again.progress.status is Phase.RUNNING
 
 
+def test_a_runner_stopped_before_applying_step_one_applies_it_on_resume():
+    for before in (("v1", None, 0), ("v1", "v2", 0)):
+        stored = Progress.from_json(start("v2", "v1", CONFIG.steps, before).progress.to_json())
+        # Killed after storing the progress, before setting the weight: the routing is still as it was.
+        again = advance(stored, seen(Traffic(), 5, routing=before), CONFIG)
+        assert again.actions == (SetWeight(10),) and again.progress.status is Phase.RUNNING
+    # Anything else found instead of step one's weight is an operator's: the rollout stops and leaves it.
+    moved = advance(start("v2", "v1", CONFIG.steps, ("v1", "v2", 0)).progress, seen(Traffic(), 5, ("v1", "v2", 30)),
+                    CONFIG)
+    assert moved.progress.status is Phase.ABORTED and moved.actions == ()
+
+
 def test_a_paused_rollout_does_nothing_and_the_progress_survives_json():
     paused = replace(running(), status=Phase.PAUSED)
     assert advance(paused, seen(Traffic(), 10, routing=("v1", None, 0)), CONFIG).actions == ()
