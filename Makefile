@@ -66,8 +66,9 @@ train: cache training/checkpoints/chars.pt $(WARM_START)
 
 # `make eval`: v1, v2 and the models trained elsewhere side by side (blind UI set first); VERSION=vN: one, in full.
 EVAL_COMPARE ?= v1,v2,ppocrv4-mobile,ppocrv6-small
+# GREEDY=1: read without the versions' language model (what the networks alone read).
 eval: deps
-	$(PY) -m training.evaluate $(if $(filter command line,$(origin VERSION)),--version $(VERSION),--compare $(EVAL_COMPARE))
+	$(PY) -m training.evaluate $(if $(filter command line,$(origin VERSION)),--version $(VERSION),--compare $(EVAL_COMPARE)) $(if $(GREEDY),--greedy)
 
 # A version from a model trained elsewhere: `make import VERSION=v3 FROM=ppocrv6-small` (or ppocrv4-mobile).
 FROM ?=

@@ -3,5 +3,5 @@ ARG RUNTIME_IMAGE=ocr-runtime:latest
 FROM ${RUNTIME_IMAGE}
 ARG VERSION
 LABEL ocr.version=${VERSION}
-# Every model file the manifest names (recognizer, detector) and the manifest itself.
-COPY manifest.json *.onnx /app/model/
+# Every model file the manifest names (recognizer, detector, language model) and the manifest itself.
+COPY manifest.json *.onnx *.json.gz /app/model/

@@ -84,7 +84,7 @@ def format_report(version: str, report: dict, title: str = "first evaluation set
     return "\n".join(rows)
 
 
-def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY) -> str:
+def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY, language_model: bool = True) -> str:
     """One table, a row per version: our versions by name (services/ocr-vN/), models trained elsewhere by their
     import source (imported into a scratch folder from the pinned wheel, as `make import` does)."""
     import tempfile
@@ -101,7 +101,8 @@ def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY)
                 directory, label = import_version("v99", name, Path(scratch) / name), f"{name} (imported)"
             else:
                 directory, label = ROOT / "services" / f"ocr-{name}", name
-            recognizer = Recognizer.from_directory(directory)
+            recognizer = Recognizer.from_directory(directory, language_model=language_model)
+            label += "" if language_model else " (greedy)"
             ui, first = evaluate(recognizer, ui_set), evaluate(recognizer, first_set)
             blind, colour = evaluate(recognizer, blind_set)["overall"], evaluate(recognizer, colour_set)["overall"]
             rows.append(f"| {label} | {ui['overall']['line_accuracy']:.1%} / {ui['overall']['char_accuracy']:.1%} | "
@@ -120,14 +121,18 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the report to this file")
     parser.add_argument("--lines-per-category", type=int, default=LINES_PER_CATEGORY)
     parser.add_argument("--write-manifest", action="store_true", help="store the figures in the manifest")
+    parser.add_argument("--greedy", action="store_true",
+                        help="read without the version's language model: what the network alone reads")
     args = parser.parse_args()
+    if args.greedy and args.write_manifest:
+        parser.error("the manifest holds the figures of the version as it is served: not with --greedy")
     if args.compare:
-        print(side_by_side(args.compare.split(","), args.lines_per_category))
+        print(side_by_side(args.compare.split(","), args.lines_per_category, language_model=not args.greedy))
         return
     if not args.version:
         parser.error("--version or --compare")
     directory = args.dir or ROOT / "services" / f"ocr-{args.version}"
-    recognizer = Recognizer.from_directory(directory)
+    recognizer = Recognizer.from_directory(directory, language_model=not args.greedy)
     ui_report = evaluate(recognizer, build_ui_set())
     print(format_report(args.version, ui_report, "gettext UI set (blind: real UI text, unseen_font = 5 blind faces)",
                         UI_GROUPS))

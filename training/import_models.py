@@ -3,7 +3,8 @@
 `python -m training.import_models version --version v3 --from ppocrv6-small` (`make import`) makes a whole
 version folder from a PaddleOCR-format CTC recognizer and the detector of the same wheel: the ONNX files,
 the recognizer's character dictionary (from the ONNX metadata) as the charset, the preprocessing it expects
-(3 x 48 BGR, (x / 255 - 0.5) / 0.5) and every sha256 in the manifest. `make eval VERSION=v3` then scores it.
+(3 x 48 BGR, (x / 255 - 0.5) / 0.5), the beam search and language model our versions read with (settings
+chosen for this recognizer) and every sha256 in the manifest. `make eval VERSION=v3` then scores it.
 `... detector --version v2 --from ppocrv4-mobile` puts only that text detector into an existing version.
 """
 from __future__ import annotations
@@ -29,15 +30,23 @@ class WheelModels:
     requirement: str  # pinned: the same bytes on every machine (checked by sha256 in the manifest)
     detector: str  # member paths inside the wheel
     recognizer: str
+    # The beam search's settings for this recognizer and the figures they were chosen on
+    # (`python -m training.decoder_settings --dir FOLDER` on an imported folder; 800 held-out lines).
+    decoder_settings: dict
+    decoder_chosen_on: dict
     license: str = "Apache-2.0"
 
 
 SOURCES = {
     "ppocrv4-mobile": WheelModels("rapidocr-onnxruntime==1.4.4",
                                   "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
-                                  "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx"),
+                                  "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+                                  {"lm_weight": 0.2, "length_bonus": 0.8},
+                                  {"lines": 800, "greedy_line_accuracy": 0.6212, "line_accuracy": 0.7037}),
     "ppocrv6-small": WheelModels("rapidocr==3.10.0", "rapidocr/models/PP-OCRv6_det_small.onnx",
-                                 "rapidocr/models/PP-OCRv6_rec_small.onnx"),
+                                 "rapidocr/models/PP-OCRv6_rec_small.onnx",
+                                 {"lm_weight": 0.3, "length_bonus": 1.2},
+                                 {"lines": 800, "greedy_line_accuracy": 0.7638, "line_accuracy": 0.8013}),
 }
 DETECTOR_FILE = "detector.onnx"
 # The detector our own versions ship with (training/experiments/detector-choice.json says why).
@@ -114,6 +123,9 @@ def import_version(version: str, source: str, services: Path = ROOT / "services"
     }
     write_manifest(directory, manifest)
     add_detector(directory, source)
+    from .decoder_settings import give_decoder  # reads like our own versions: the same beam and language model
+
+    give_decoder(directory, models.decoder_settings, models.decoder_chosen_on)
     return directory
 
 

@@ -147,6 +147,20 @@ def detector_line(manifest: dict) -> str:
             f"{settings['unclip_ratio']}.")
 
 
+def decoder_line(manifest: dict) -> str:
+    decoder = manifest.get("decoder")
+    if not decoder:
+        return "- Decoder: greedy CTC (best class per frame, repeats and blanks removed)."
+    model, settings, chosen = decoder["language_model"], decoder["settings"], decoder["chosen_on"]
+    return (f"- Decoder: CTC prefix beam search (width {settings['beam_width']}) scored with a character "
+            f"{model['order']}-gram language model (`{model['artifact']}`, sha256 `{model['sha256'][:16]}…`, "
+            "built by `python -m training.language_model` from documentation, source and word-list text, none of it "
+            f"from the evaluation sources), weight {settings['lm_weight']}, length bonus {settings['length_bonus']}: "
+            f"chosen on {chosen['lines']} photo-recipe lines of text the model never counted "
+            f"({chosen['greedy_line_accuracy']:.1%} read greedily, {chosen['line_accuracy']:.1%} so); "
+            "`make eval VERSION=... GREEDY=1` reads without it.")
+
+
 def render_imported_card(version: str, manifest: dict) -> str:
     lines = [f"# Model card: {version}", "",
              f"A model trained elsewhere, served like our own: {manifest['training']['trained_elsewhere']}.", "",
@@ -155,6 +169,7 @@ def render_imported_card(version: str, manifest: dict) -> str:
              f"recognizer, ONNX ({manifest['size_bytes'] / 2**20:.1f} MiB, sha256 `{manifest['sha256'][:16]}…`), "
              "softmax outputs.",
              detector_line(manifest),
+             decoder_line(manifest),
              f"- Charset: the recognizer's own dictionary (from its ONNX metadata) + space, "
              f"{manifest['charset']['size']} characters + CTC blank.",
              f"- Input: BGR colour line, height {manifest['input_height']}, scaled to [-1, 1] (preprocessing style "
@@ -232,6 +247,7 @@ def render_card(version: str) -> str:
         f"height {manifest['input_height']}, "
         f"adaptive binarisation {'on' if manifest['preprocess']['binarize'] else 'off'}.",
         detector_line(manifest),
+        decoder_line(manifest),
         "",
         "## How it was trained",
         f"- {training['steps']} steps of batch {config['batch_size']} ({training['lines_seen']:,} lines) in "

@@ -23,6 +23,8 @@ def test_the_imported_folder_is_a_verified_version_with_its_own_charset_and_prep
     assert len(bundle.charset.alphabet) == 6624 and bundle.charset.alphabet[-1] == " "  # 6623 + space (+ blank)
     assert SOURCES["ppocrv4-mobile"].requirement in manifest["model"]["source"]
     assert manifest["detector"]["source"].endswith("ch_PP-OCRv4_det_infer.onnx")
+    assert bundle.language_model_path.is_file()  # read with the beam and language model, like our own
+    assert bundle.beam_settings.lm_weight == SOURCES["ppocrv4-mobile"].decoder_settings["lm_weight"]
     with pytest.raises(FileExistsError):
         import_version("v9", "ppocrv4-mobile", imported.parent)
 

@@ -79,3 +79,25 @@ def test_the_detector_and_its_settings_are_recorded_with_their_source():
         entry = load_version(version_dir(version)).manifest["detector"]
         assert entry["source"].startswith("rapidocr-onnxruntime==1.4.4:") and entry["license"] == "Apache-2.0"
         assert load_version(version_dir(version)).detector_settings.limit_side_len == entry["settings"]["limit_side_len"]
+
+
+def test_a_tampered_or_escaping_language_model_is_refused(copied_v1):
+    manifest = json.loads((copied_v1 / "manifest.json").read_text())
+    entry = dict(manifest["decoder"]["language_model"])
+    model = copied_v1 / entry["artifact"]
+    assert load_version(copied_v1).language_model_path == model
+    original = model.read_bytes()
+    data = bytearray(original)
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(ManifestError, match="sha256 mismatch"):
+        load_version(copied_v1)
+    model.write_bytes(original)
+    manifest["decoder"]["language_model"]["artifact"] = "../ocr-v2/" + model.name
+    (copied_v1 / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="not a file"):
+        load_version(copied_v1)
+    manifest["decoder"] = {"language_model": entry, "settings": {"beam": 3}}
+    (copied_v1 / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="decoder"):
+        load_version(copied_v1)

@@ -1,15 +1,18 @@
-"""Greedy CTC decoding with a confidence per character and per line.
+"""CTC decoding with a confidence per character and per line: greedy, or a prefix beam search scored
+by a character language model too.
 
 CTC already collapses repeated frames; no text rule is applied afterwards (a repeat-collapsing
 regex would turn "1000" into "100").
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .charset import BLANK, Charset
+from .language_model import CharLanguageModel
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,106 @@ def decode_greedy(probs: np.ndarray, charset: Charset) -> Decoded:
     return Decoded("".join(char for char, _ in chars), line_confidence, chars)
 
 
-def decode_batch(logits: np.ndarray, frame_counts, charset: Charset, probabilities: bool = False) -> list[Decoded]:
+def decode_batch(logits: np.ndarray, frame_counts, charset: Charset, probabilities: bool = False,
+                 lm: CharLanguageModel | None = None, beam: BeamSettings | None = None) -> list[Decoded]:
     """Decode a padded batch of logits (batch, frames, classes); frame_counts trims each line's padding.
-    ``probabilities``: the network already ends in a softmax (PaddleOCR's recognizers do)."""
+    ``probabilities``: the network already ends in a softmax (PaddleOCR's recognizers do). With a language
+    model, each line is beam-searched (``beam``'s settings); without, read greedily."""
     probs = logits.astype(np.float32) if probabilities else softmax(logits.astype(np.float32))
-    return [decode_greedy(probs[i, :count], charset) for i, count in enumerate(frame_counts)]
+    if lm is None:
+        return [decode_greedy(probs[i, :count], charset) for i, count in enumerate(frame_counts)]
+    return [decode_beam(probs[i, :count], charset, lm, beam or BeamSettings()) for i, count in enumerate(frame_counts)]
+
+
+@dataclass(frozen=True)
+class BeamSettings:
+    """The beam search's knobs, from the manifest's "decoder" entry.
+
+    A line's score is log P_ctc(text) + lm_weight * log P_lm(text) + length_bonus * len(text): the bonus
+    offsets the language model's cost per character, without which the beam prefers dropping characters."""
+
+    lm_weight: float = 0.5
+    length_bonus: float = 1.0
+    beam_width: int = 10
+    min_probability: float = 1e-3  # a frame's classes below this are not tried
+
+
+def _log_add(a: float, b: float) -> float:
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    high = max(a, b)
+    return high + math.log1p(math.exp(-abs(a - b)))
+
+
+class _Prefix:
+    """One beam entry: the CTC log-probabilities of its text ending in a blank / in its last character, its
+    language-model score and the confidence of each of its characters (best frame probability)."""
+
+    __slots__ = ("blank", "char", "lm", "confidences")
+
+    def __init__(self, lm: float, confidences: tuple[float, ...]) -> None:
+        self.blank, self.char, self.lm, self.confidences = -math.inf, -math.inf, lm, confidences
+
+    @property
+    def ctc(self) -> float:
+        return _log_add(self.blank, self.char)
+
+
+def decode_beam(probs: np.ndarray, charset: Charset, lm: CharLanguageModel,
+                settings: BeamSettings = BeamSettings()) -> Decoded:
+    """The best line of a prefix beam search (Hannun et al., 2014) over probabilities (frames, classes),
+    prefixes extended by a character scored by ``lm`` given the line so far (and the line's end, at the end)."""
+    if probs.ndim != 2 or probs.shape[1] != charset.num_classes:
+        raise ValueError(f"expected (frames, {charset.num_classes}) probabilities, got {probs.shape}")
+    if probs.shape[0] == 0:
+        return Decoded("", 0.0, [])
+    alphabet = charset.alphabet
+    log_probs = np.log(np.maximum(probs, 1e-30))
+    beams = {"": _Prefix(0.0, ())}
+    beams[""].blank = 0.0
+
+    def rank(item: tuple[str, _Prefix]) -> float:
+        text, prefix = item
+        return prefix.ctc + settings.lm_weight * prefix.lm + settings.length_bonus * len(text)
+
+    for frame in range(probs.shape[0]):
+        candidates = np.flatnonzero(probs[frame] >= settings.min_probability)
+        following: dict[str, _Prefix] = {}
+
+        def entry(text: str, lm: float, confidences: tuple[float, ...]) -> _Prefix:
+            found = following.get(text)
+            if found is None:
+                found = following[text] = _Prefix(lm, confidences)
+            return found
+
+        for text, prefix in beams.items():
+            total = prefix.ctc
+            last = text[-1] if text else None
+            for cls in candidates:
+                log_p = float(log_probs[frame, cls])
+                if cls == BLANK:
+                    kept = entry(text, prefix.lm, prefix.confidences)
+                    kept.blank = _log_add(kept.blank, total + log_p)
+                    continue
+                char = alphabet[cls - 1]
+                p = float(probs[frame, cls])
+                if char == last:  # the same character again: collapsed, unless a blank came between
+                    kept = entry(text, prefix.lm, prefix.confidences[:-1] + (max(prefix.confidences[-1], p),))
+                    kept.char = _log_add(kept.char, prefix.char + log_p)
+                    source = prefix.blank
+                else:
+                    source = total
+                if source == -math.inf:
+                    continue
+                extended = entry(text + char, prefix.lm + lm.score(" " + text, char), prefix.confidences + (p,))
+                extended.char = _log_add(extended.char, source + log_p)
+        beams = dict(sorted(following.items(), key=rank, reverse=True)[:settings.beam_width])
+
+    for text, prefix in beams.items():
+        prefix.lm += lm.score(" " + text, " ")  # the line ends here: "wll" is not a word
+    text, best = max(beams.items(), key=rank)
+    chars = list(zip(text, best.confidences))
+    confidence = float(np.mean(best.confidences)) if chars else float(probs[:, BLANK].mean())
+    return Decoded(text, confidence, chars)

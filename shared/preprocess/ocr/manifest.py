@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .charset import Charset
+from .ctc import BeamSettings
 from .detection import DetectorSettings
 from .preprocess import PreprocessOptions
 
@@ -65,6 +66,16 @@ class VersionBundle:
     def detector_settings(self) -> DetectorSettings:
         return DetectorSettings(**self.manifest.get("detector", {}).get("settings", {}))
 
+    @property
+    def language_model_path(self) -> Path | None:
+        """The character language model the beam search scores with, or None: the version reads greedily."""
+        entry = self.manifest.get("decoder", {}).get("language_model")
+        return self.directory / entry["artifact"] if entry else None
+
+    @property
+    def beam_settings(self) -> BeamSettings:
+        return BeamSettings(**self.manifest.get("decoder", {}).get("settings", {}))
+
     def public_manifest(self) -> dict:
         """The manifest without the (long) alphabet, for people and HTTP."""
         charset = {key: value for key, value in self.manifest["charset"].items() if key != "alphabet"}
@@ -96,6 +107,16 @@ def load_version(directory: str | os.PathLike) -> VersionBundle:
             DetectorSettings(**detector.get("settings", {}))
         except TypeError as error:
             raise ManifestError(f"{manifest_path}: bad detector settings: {error}") from error
+    if "decoder" in manifest:
+        decoder = manifest["decoder"]
+        model = decoder.get("language_model") if isinstance(decoder, dict) else None
+        if not isinstance(model, dict) or not {"artifact", "sha256"} <= model.keys():
+            raise ManifestError(f"{manifest_path}: 'decoder' needs a 'language_model' with 'artifact' and 'sha256'")
+        _verify_file(directory, model["artifact"], model["sha256"])
+        try:
+            BeamSettings(**decoder.get("settings", {}))
+        except TypeError as error:
+            raise ManifestError(f"{manifest_path}: bad decoder settings: {error}") from error
     alphabet = manifest["charset"].get("alphabet", "")
     if hashlib.sha256(alphabet.encode("utf-8")).hexdigest() != manifest["charset"].get("sha256"):
         raise ManifestError(f"{manifest_path}: charset alphabet does not match its sha256")

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from .ctc import Decoded, decode_batch
+from .language_model import CharLanguageModel
 from .manifest import VersionBundle, load_version
 from .preprocess import pad_batch, preprocess
 
@@ -16,7 +17,9 @@ from .preprocess import pad_batch, preprocess
 class Recognizer:
     """Reads text lines with one model version. Thread-safe: ONNX Runtime sessions allow concurrent runs."""
 
-    def __init__(self, bundle: VersionBundle, threads: int = 1) -> None:
+    def __init__(self, bundle: VersionBundle, threads: int = 1, language_model: bool = True) -> None:
+        """``language_model`` False: read greedily even where the manifest names a decoder (what the network
+        alone reads, for measuring)."""
         import onnxruntime
 
         self.bundle = bundle
@@ -30,10 +33,14 @@ class Recognizer:
             str(bundle.artifact_path), session_options, providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
+        model_path = bundle.language_model_path if language_model else None
+        self.language_model = CharLanguageModel.load(model_path) if model_path else None
+        self.beam = bundle.beam_settings
 
     @classmethod
-    def from_directory(cls, directory: str | os.PathLike, threads: int = 1) -> "Recognizer":
-        return cls(load_version(Path(directory)), threads=threads)
+    def from_directory(cls, directory: str | os.PathLike, threads: int = 1,
+                       language_model: bool = True) -> "Recognizer":
+        return cls(load_version(Path(directory)), threads=threads, language_model=language_model)
 
     @property
     def version(self) -> str:
@@ -51,7 +58,8 @@ class Recognizer:
         # Each line's share of the frames: the network's horizontal stride is whatever its output says
         # (4 for this project's CRNN, 8 for PaddleOCR's recognizers).
         frames = [max(1, width * logits.shape[1] // batch.shape[3]) for width in widths]
-        return decode_batch(logits, frames, self.charset, probabilities=self.bundle.outputs_probabilities)
+        return decode_batch(logits, frames, self.charset, probabilities=self.bundle.outputs_probabilities,
+                            lm=self.language_model, beam=self.beam)
 
     def recognize_many(self, lines: list[np.ndarray], batch_size: int = 16) -> list[Decoded]:
         """Many preprocessed lines (a page's): batches of similar width, so little time goes on padding."""

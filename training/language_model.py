@@ -1,0 +1,105 @@
+"""Build the character language model the beam search reads with (ocr.language_model), from text
+../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
+words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by frequency.
+
+A tenth of the documentation and source lines (by a hash of the line) is never counted: HELD_OUT lines are
+what the decoder's settings are chosen on (training/decoder_settings.py), so the choice is made on text the
+model has not counted, and on none of the evaluation sets.
+
+    python -m training.language_model            # writes training/language_models/chars-5.json.gz
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import zlib
+from pathlib import Path
+
+from ocr.charset import default_charset, normalize_text
+from ocr.language_model import CharLanguageModel, count_ngrams, from_counts
+
+from .corpus import chinese_words
+from .text_sources import documentation_lines, python_source_lines
+
+MODELS_DIR = Path(__file__).parent / "language_models"
+ORDER = 5
+HELD_OUT_SHARE = 10  # one line in ten
+SEED = 20261202
+CHINESE_SENTENCES = 400_000
+ENGLISH_WORDS = 50_000
+MIN_COUNT = 10.0
+_ZH_PUNCTUATION = "，，，。、；：？！"
+
+
+def held_out(line: str) -> bool:
+    return zlib.crc32(line.encode("utf-8")) % HELD_OUT_SHARE == 0
+
+
+def real_lines() -> list[str]:
+    """The documentation and source lines counted (held-out ones left out)."""
+    return [line for source in (documentation_lines(), python_source_lines()) for line in source if not held_out(line)]
+
+
+def english_words() -> tuple[list[str], list[float]]:
+    """The commonest English words with their frequencies (per word), sentence case and capitals included."""
+    from wordfreq import top_n_list, word_frequency
+
+    words, weights = [], []
+    for word in top_n_list("en", ENGLISH_WORDS):
+        if word.isascii() and word.isalpha():
+            frequency = word_frequency(word, "en")
+            for form, share in ((word, 0.8), (word.capitalize(), 0.15), (word.upper(), 0.05)):
+                words.append(form)
+                weights.append(frequency * share)
+    return words, weights
+
+
+def chinese_sentences(rng: random.Random) -> list[str]:
+    """Runs of words drawn by frequency (jieba's dictionary), with punctuation now and then: which characters
+    make words, and which words are common, though not which follow which."""
+    words, cumulative = chinese_words()
+    sentences = []
+    for _ in range(CHINESE_SENTENCES):
+        parts = rng.choices(words, cum_weights=cumulative, k=rng.randint(2, 8))
+        text = "".join(part + (rng.choice(_ZH_PUNCTUATION) if rng.random() < 0.08 else "") for part in parts)
+        sentences.append(text + (rng.choice("。！？") if rng.random() < 0.3 else ""))
+    return sentences
+
+
+def build(order: int = ORDER, min_count: float = MIN_COUNT) -> CharLanguageModel:
+    return from_counts(ngram_counts(order), order, min_count)
+
+
+def ngram_counts(order: int) -> dict[str, float]:
+    charset = default_charset()
+    lines = [normalize_text(line) for line in real_lines()]
+    counts = count_ngrams([line for line in lines if charset.covers(line)], order)
+    real_total = sum(value for gram, value in counts.items() if len(gram) == 1)
+    words, weights = english_words()
+    # The word list weighs as much as the real lines: it brings the vocabulary, they bring the case and
+    # punctuation of real sentences.
+    scale = real_total / sum(weights[i] * (len(word) + 2) for i, word in enumerate(words))
+    _merge(counts, count_ngrams(words, order, [weight * scale for weight in weights]))
+    chinese = chinese_sentences(random.Random(SEED))
+    _merge(counts, count_ngrams(chinese, order))
+    return counts
+
+
+def _merge(into: dict[str, float], counts: dict[str, float]) -> None:
+    for gram, value in counts.items():
+        into[gram] = into.get(gram, 0.0) + value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--order", type=int, default=ORDER)
+    args = parser.parse_args()
+    model = build(args.order)
+    MODELS_DIR.mkdir(exist_ok=True)
+    path = MODELS_DIR / f"chars-{args.order}.json.gz"
+    model.save(path)
+    print(f"{path}: {len(model.steps):,} n-grams, {path.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
