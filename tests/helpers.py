@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from ocr.manifest import load_version
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,9 +50,8 @@ def new_version_folder(services_dir: Path, version: str, source: str = "v2") -> 
     """A version folder like a training run writes one (here: another version's model under a new name)."""
     folder = services_dir / f"ocr-{version}"
     folder.mkdir()
-    for name in ("model.onnx", "detector.onnx"):
-        if (version_dir(source) / name).exists():
-            shutil.copy(version_dir(source) / name, folder / name)
+    for name in load_version(version_dir(source)).model_files:
+        shutil.copy(version_dir(source) / name, folder / name)
     manifest = json.loads((version_dir(source) / "manifest.json").read_text(encoding="utf-8"))
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": version}, indent=2), encoding="utf-8")
     return folder

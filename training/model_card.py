@@ -158,7 +158,8 @@ def decoder_line(manifest: dict) -> str:
             f"from the evaluation sources), weight {settings['lm_weight']}, length bonus {settings['length_bonus']}: "
             f"chosen on {chosen['lines']} photo-recipe lines of text the model never counted "
             f"({chosen['greedy_line_accuracy']:.1%} read greedily, {chosen['line_accuracy']:.1%} so); "
-            "`make eval VERSION=... GREEDY=1` reads without it.")
+            "the figures below are read so; `make eval VERSION=... GREEDY=1` reads without it, and "
+            "`training/experiments/decoder-evaluation.json` has both.")
 
 
 def render_imported_card(version: str, manifest: dict) -> str:

@@ -23,6 +23,7 @@ def test_committed_versions_verify_and_describe_themselves(version):
         assert 0 <= manifest["metrics"]["evaluation"][category]["line_accuracy"] <= 1
     assert bundle.artifact_path.stat().st_size < 50 * 2**20
     assert "alphabet" not in bundle.public_manifest()["charset"]
+    assert sorted(bundle.model_files) == ["chars-5.json.gz", "detector.onnx", "model.onnx"]
 
 
 @pytest.fixture

@@ -76,6 +76,12 @@ class VersionBundle:
     def beam_settings(self) -> BeamSettings:
         return BeamSettings(**self.manifest.get("decoder", {}).get("settings", {}))
 
+    @property
+    def model_files(self) -> list[str]:
+        """Every file the manifest names (recognizer, detector, language model): what a copy of the version needs."""
+        named = [self.detector_path, self.language_model_path]
+        return [self.manifest["artifact"], *(path.name for path in named if path is not None)]
+
     def public_manifest(self) -> dict:
         """The manifest without the (long) alphabet, for people and HTTP."""
         charset = {key: value for key, value in self.manifest["charset"].items() if key != "alphabet"}
