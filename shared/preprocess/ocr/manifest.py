@@ -105,28 +105,28 @@ def load_version(directory: str | os.PathLike) -> VersionBundle:
         raise ManifestError(f"{manifest_path} has format {manifest['format']}; this code reads {FORMAT_VERSION}")
     _verify_file(directory, manifest["artifact"], manifest["sha256"])
     if "detector" in manifest:
-        detector = manifest["detector"]
-        if not isinstance(detector, dict) or not {"artifact", "sha256"} <= detector.keys():
-            raise ManifestError(f"{manifest_path}: 'detector' needs 'artifact' and 'sha256'")
-        _verify_file(directory, detector["artifact"], detector["sha256"])
-        try:
-            DetectorSettings(**detector.get("settings", {}))
-        except TypeError as error:
-            raise ManifestError(f"{manifest_path}: bad detector settings: {error}") from error
+        detector = manifest["detector"] if isinstance(manifest["detector"], dict) else {}
+        _verify_part(directory, manifest_path, "detector", detector, detector.get("settings", {}), DetectorSettings)
     if "decoder" in manifest:
-        decoder = manifest["decoder"]
-        model = decoder.get("language_model") if isinstance(decoder, dict) else None
-        if not isinstance(model, dict) or not {"artifact", "sha256"} <= model.keys():
-            raise ManifestError(f"{manifest_path}: 'decoder' needs a 'language_model' with 'artifact' and 'sha256'")
-        _verify_file(directory, model["artifact"], model["sha256"])
-        try:
-            BeamSettings(**decoder.get("settings", {}))
-        except TypeError as error:
-            raise ManifestError(f"{manifest_path}: bad decoder settings: {error}") from error
+        decoder = manifest["decoder"] if isinstance(manifest["decoder"], dict) else {}
+        _verify_part(directory, manifest_path, "decoder", decoder.get("language_model"), decoder.get("settings", {}),
+                     BeamSettings)
     alphabet = manifest["charset"].get("alphabet", "")
     if hashlib.sha256(alphabet.encode("utf-8")).hexdigest() != manifest["charset"].get("sha256"):
         raise ManifestError(f"{manifest_path}: charset alphabet does not match its sha256")
     return VersionBundle(directory, manifest)
+
+
+def _verify_part(directory: Path, manifest_path: Path, part: str, entry, settings: dict, settings_type) -> None:
+    """A further model file (the detector, the decoder's language model): named with its sha256 and verified,
+    its settings readable."""
+    if not isinstance(entry, dict) or not {"artifact", "sha256"} <= entry.keys():
+        raise ManifestError(f"{manifest_path}: '{part}' needs a model file: 'artifact' and 'sha256'")
+    _verify_file(directory, entry["artifact"], entry["sha256"])
+    try:
+        settings_type(**settings)
+    except TypeError as error:
+        raise ManifestError(f"{manifest_path}: bad {part} settings: {error}") from error
 
 
 def _verify_file(directory: Path, name: str, expected_sha256: str) -> None:
