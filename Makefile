@@ -60,6 +60,7 @@ WARM_START = $(shell sed -n 's|.*"init_from": "\(.*\)".*|training/checkpoints/\1
 # Resumable: run it again after an interruption and it continues from runs/$(VERSION)/checkpoint.pt.
 train: cache training/checkpoints/chars.pt $(WARM_START)
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $(VERSION)
+	$(PY) -m training.decoder_settings --version $(VERSION) --write
 	$(PY) -m training.evaluate --version $(VERSION) --write-manifest
 	$(PY) -m training.evaluate_pages --version $(VERSION) --write-manifest
 	$(PY) -m training.model_card --version $(VERSION)
@@ -95,8 +96,9 @@ $(BENCH_VENV_STAMP): bench/requirements-peers.txt shared/preprocess/requirements
 	.venv-bench/bin/pip install -q --disable-pip-version-check --no-deps rapidocr==3.10.0 rapidocr-onnxruntime==1.4.4
 	touch $@
 
+# ONLY=line_peers,pages: re-measure those sections alone, in place (the peers' venv is made first).
 bench: deps images $(BENCH_VENV_STAMP)
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(if $(ONLY),--only $(ONLY))
 
 # The stack, in one of two modes, the gateway on 127.0.0.1:8080 in both: docker (the compose stack in
 # deploy/, chosen when an engine is reachable or can be started) or local (one gunicorn per version on
