@@ -88,14 +88,14 @@ def make_batch(images, labels):
     return torch.from_numpy(batch), targets, input_lengths, target_lengths
 
 
-def validation_accuracy(model: CRNN, shard: Shard, charset) -> float:
+def validation_accuracy(model: CRNN, shard: Shard, charset, device: str = "cpu") -> float:
     model.eval()
     correct = 0
     with torch.no_grad():
         for start in range(0, len(shard.texts), 32):
             images = shard.images[start:start + 32]
             batch, widths = pad_batch(images)
-            paths = model(torch.from_numpy(batch)).argmax(-1).numpy()
+            paths = model(torch.from_numpy(batch).to(device)).argmax(-1).cpu().numpy()
             for path, width, text in zip(paths, widths, shard.texts[start:start + 32]):
                 ids = [cls for cls, _, _ in collapse_path(path[: frame_count(width)])]
                 correct += charset.decode_ids(ids) == normalize_text(text)
@@ -126,9 +126,11 @@ def validation_lines(config: TrainConfig, cache_root: Path) -> Shard:
 
 
 def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Path,
-          weights_dir: Path = WEIGHTS_DIR, max_steps: int | None = None, quiet: bool = False) -> Path:
+          weights_dir: Path = WEIGHTS_DIR, max_steps: int | None = None, quiet: bool = False,
+          device: str = "cpu") -> Path:
     """Train (or resume from run_dir) and export the version folder. Returns the ONNX artifact path,
-    or for a stage config (export false) the weights path.
+    or for a stage config (export false) the weights path. ``device``: "cpu", or "cuda" where a GPU is lent
+    (the same steps; a checkpoint resumes on either, and the final weights are saved from the CPU).
 
     The final weights are also kept in weights_dir/<version>.pt: later configs warm-start from them.
     """
@@ -142,7 +144,7 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
     checkpoint_path = run_dir / "checkpoint.pt"
     step, elapsed, lines_seen = 0, 0.0, 0
     if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=True)
+        state = torch.load(checkpoint_path, weights_only=True, map_location="cpu")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step, elapsed, lines_seen = state["step"], state["elapsed_s"], state["lines_seen"]
@@ -155,14 +157,19 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             model.features.load_state_dict(
                 torch.load(weights_dir / f"{config.init_features_from}.pt", weights_only=True))
             print(f"conv features from {config.init_features_from}", flush=True)
-    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps", flush=True)
+    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps on {device}", flush=True)
+    model.to(device)
+    for values in optimizer.state.values():  # a resumed optimizer's moments follow the model
+        for key, value in values.items():
+            if torch.is_tensor(value) and key != "step":
+                values[key] = value.to(device)
 
     validation = validation_lines(config, cache_root)
     pool = LinePool(cache_root, config, charset)
     if pool.refresh() == 0:
         first = config.sources()[0]
         fill_cache(cache_dir_for(first, cache_root), 1, first.data_seed, config.preprocess, quiet=quiet,
-                   recipe=RECIPES[first.recipe])
+                   recipe=first.recipe)
         if pool.refresh() == 0:
             raise RuntimeError(f"no trainable lines under {cache_root}")
 
@@ -180,8 +187,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
                 group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
             images, targets, input_lengths, target_lengths = make_batch(
                 [pool.images[i] for i in indices], [pool.labels[i] for i in indices])
-            log_probs = model(images).log_softmax(-1).permute(1, 0, 2)  # (frames, batch, classes)
-            loss = ctc(log_probs, targets, input_lengths, target_lengths)
+            log_probs = model(images.to(device)).log_softmax(-1).permute(1, 0, 2)  # (frames, batch, classes)
+            loss = ctc(log_probs, targets.to(device), input_lengths, target_lengths)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -193,12 +200,13 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             if step % config.checkpoint_every == 0 or step == max_steps:
                 elapsed = time.monotonic() - started
                 save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen)
-                accuracy = validation_accuracy(model, validation, charset)
+                accuracy = validation_accuracy(model, validation, charset, device)
                 print(f"step {step} loss {loss.item():.3f} val_line_acc {accuracy:.3f} "
                       f"lines {lines_seen} elapsed {elapsed:.0f}s", flush=True)
         pool.refresh()
     progress.close()
 
+    model.cpu()
     weights_dir.mkdir(parents=True, exist_ok=True)
     weights_path = weights_dir / f"{config.version}.pt"
     torch.save(model.state_dict(), weights_path)
@@ -217,12 +225,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the final weights go")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "1")))
+    parser.add_argument("--device", default=os.environ.get("TRAIN_DEVICE", "cpu"), help="cpu, or cuda where lent")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = load_config(args.config)
     out = args.out or ROOT / "services" / f"ocr-{config.version}"
     artifact = train(config, args.runs / config.version, args.cache_root, out,
-                     weights_dir=args.weights)
+                     weights_dir=args.weights, device=args.device)
     print(f"exported {artifact}", flush=True)
 
 

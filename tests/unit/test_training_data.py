@@ -16,7 +16,7 @@ from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, co
                             missing_font_files)
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
-from training.render_cache import cache_dir_for
+from training.render_cache import cache_dir_for, missing_jobs, render_jobs
 from training.train import LinePool, lr_factor
 from training.train_config import LineSource, load_config
 
@@ -71,6 +71,20 @@ def test_the_blind_set_is_fixed_latin_and_drawn_only_in_the_blind_faces():
 def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_path):
     folders = {cache_dir_for(LineSource(recipe, seed, 1), tmp_path) for recipe in RECIPES for seed in (1000, 2000)}
     assert len(folders) == 2 * len(RECIPES)
+
+
+def test_shards_rendered_by_several_processes_are_the_ones_one_process_renders(tmp_path):
+    config = replace(load_config("v2"), shards=2, also=({"recipe": "codes", "data_seed": 6100, "shards": 1},))
+    jobs = missing_jobs(config, tmp_path / "one", shard_size=6)
+    # Shard by shard across the sources: both sources' first shards come before the second of the first.
+    assert [(job.recipe_name, job.path.name) for job in jobs] == [
+        (config.recipe, "shard_00000.npz"), ("codes", "shard_00000.npz"), (config.recipe, "shard_00001.npz")]
+    render_jobs(jobs, workers=1, quiet=True)
+    render_jobs(missing_jobs(config, tmp_path / "two", shard_size=6), workers=2, quiet=True)
+    assert missing_jobs(config, tmp_path / "two") == []  # all there: a second run renders nothing
+    for job in jobs:
+        one, two = load_shard(job.path, 32), load_shard(tmp_path / "two" / job.path.relative_to(tmp_path / "one"), 32)
+        assert one.texts == two.texts and all(np.array_equal(a, b) for a, b in zip(one.images, two.images))
 
 
 def test_a_config_trains_on_its_own_recipe_and_on_every_further_source(tmp_path):
