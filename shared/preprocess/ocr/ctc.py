@@ -82,8 +82,9 @@ class BeamSettings:
     A line's score is log P_ctc(text) + lm_weight * log P_lm(text) + length_bonus * len(text): the bonus
     offsets the language model's cost per character, without which the beam prefers dropping characters."""
 
-    lm_weight: float = 0.5
-    length_bonus: float = 1.0
+    # Defaults: what was chosen for v2 (training/decoder_settings.py); each manifest names its own.
+    lm_weight: float = 0.2
+    length_bonus: float = 0.8
     beam_width: int = 10
     min_probability: float = 1e-3  # a frame's classes below this are not tried
 
@@ -132,10 +133,10 @@ def decode_beam(probs: np.ndarray, charset: Charset, lm: CharLanguageModel,
         candidates = np.flatnonzero(probs[frame] >= settings.min_probability)
         following: dict[str, _Prefix] = {}
 
-        def entry(text: str, lm: float, confidences: tuple[float, ...]) -> _Prefix:
+        def entry(text: str, lm_score: float, confidences: tuple[float, ...]) -> _Prefix:
             found = following.get(text)
             if found is None:
-                found = following[text] = _Prefix(lm, confidences)
+                found = following[text] = _Prefix(lm_score, confidences)
             return found
 
         for text, prefix in beams.items():
