@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr.ctc import decode_batch
 from ocr.manifest import load_version
 from ocr.preprocess import pad_batch, preprocess
 from ocr.runtime import Recognizer
@@ -40,12 +39,8 @@ def decode_timings(recognizer: Recognizer, items) -> dict:
     model), over the first DECODED_LINES UI lines (a line's cost depends on how unsure the network is)."""
     timings = []
     for item in items[:DECODED_LINES]:
-        batch, widths = pad_batch([preprocess(item.image, recognizer.options)], style=recognizer.options.style)
-        logits = recognizer.logits(batch)
-        frames = [max(1, widths[0] * logits.shape[1] // batch.shape[3])]
-        timings += time_calls(lambda: decode_batch(logits, frames, recognizer.charset,
-                                                   recognizer.bundle.outputs_probabilities,
-                                                   recognizer.language_model, recognizer.beam), 1, warmup=0)
+        probs = recognizer.line_probabilities([preprocess(item.image, recognizer.options)])[0]
+        timings += time_calls(lambda: recognizer.decode(probs), 1, warmup=0)
     return summary(timings)
 
 

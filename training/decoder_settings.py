@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from ocr.charset import normalize_for_scoring
-from ocr.ctc import BeamSettings, decode_batch
+from ocr.ctc import BeamSettings, decode_beam, decode_greedy
 from ocr.language_model import CharLanguageModel
 from ocr.manifest import load_version, sha256_of, write_manifest
-from ocr.preprocess import ImageInputError, pad_batch, preprocess
+from ocr.preprocess import ImageInputError, preprocess
 from ocr.runtime import Recognizer
 
 from .corpus import TextSampler
@@ -77,25 +77,15 @@ def held_out_lines(recognizer: Recognizer, count: int = LINES, seed: int = SEED)
 
 def probabilities(recognizer: Recognizer, lines: list[np.ndarray], batch_size: int = 16) -> list[np.ndarray]:
     """Each line's per-frame class probabilities (frames, classes), as the runtime computes them."""
-    found = []
-    for start in range(0, len(lines), batch_size):
-        batch, widths = pad_batch(lines[start:start + batch_size], style=recognizer.options.style)
-        logits = recognizer.logits(batch)
-        frames = [max(1, width * logits.shape[1] // batch.shape[3]) for width in widths]
-        for row, count in zip(logits, frames):
-            found.append(row[:count] if recognizer.bundle.outputs_probabilities else _softmax(row[:count]))
-    return found
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return exp / exp.sum(axis=-1, keepdims=True)
+    return [probs for start in range(0, len(lines), batch_size)
+            for probs in recognizer.line_probabilities(lines[start:start + batch_size])]
 
 
 def line_accuracy(texts, probs, charset, lm=None, settings=None) -> float:
+    """Lines read exactly (as evaluated): greedily, or by the beam search with ``lm`` and ``settings``."""
     right = 0
     for text, prob in zip(texts, probs):
-        decoded = decode_batch(prob[None], [len(prob)], charset, probabilities=True, lm=lm, beam=settings)[0]
+        decoded = decode_greedy(prob, charset) if lm is None else decode_beam(prob, charset, lm, settings)
         right += normalize_for_scoring(decoded.text) == normalize_for_scoring(text)
     return right / len(texts)
 

@@ -40,7 +40,7 @@ def real_lines() -> list[str]:
     return [line for source in (documentation_lines(), python_source_lines()) for line in source if not held_out(line)]
 
 
-def english_words() -> tuple[list[str], list[float]]:
+def english_word_weights() -> tuple[list[str], list[float]]:
     """The commonest English words with their frequencies (per word), sentence case and capitals included."""
     from wordfreq import top_n_list, word_frequency
 
@@ -75,7 +75,7 @@ def ngram_counts(order: int) -> dict[str, float]:
     lines = [normalize_text(line) for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
     real_total = sum(value for gram, value in counts.items() if len(gram) == 1)
-    words, weights = english_words()
+    words, weights = english_word_weights()
     # The word list weighs as much as the real lines: it brings the vocabulary, they bring the case and
     # punctuation of real sentences.
     scale = real_total / sum(weights[i] * (len(word) + 2) for i, word in enumerate(words))

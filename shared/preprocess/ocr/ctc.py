@@ -64,15 +64,12 @@ def decode_greedy(probs: np.ndarray, charset: Charset) -> Decoded:
     return Decoded("".join(char for char, _ in chars), line_confidence, chars)
 
 
-def decode_batch(logits: np.ndarray, frame_counts, charset: Charset, probabilities: bool = False,
-                 lm: CharLanguageModel | None = None, beam: BeamSettings | None = None) -> list[Decoded]:
-    """Decode a padded batch of logits (batch, frames, classes); frame_counts trims each line's padding.
-    ``probabilities``: the network already ends in a softmax (PaddleOCR's recognizers do). With a language
-    model, each line is beam-searched (``beam``'s settings); without, read greedily."""
+def line_probabilities(logits: np.ndarray, frame_counts, probabilities: bool = False) -> list[np.ndarray]:
+    """A padded batch of network outputs (batch, frames, classes) -> each line's per-frame class probabilities,
+    its padding frames trimmed. ``probabilities``: the network already ends in a softmax (PaddleOCR's
+    recognizers do)."""
     probs = logits.astype(np.float32) if probabilities else softmax(logits.astype(np.float32))
-    if lm is None:
-        return [decode_greedy(probs[i, :count], charset) for i, count in enumerate(frame_counts)]
-    return [decode_beam(probs[i, :count], charset, lm, beam or BeamSettings()) for i, count in enumerate(frame_counts)]
+    return [probs[i, :count] for i, count in enumerate(frame_counts)]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .ctc import Decoded, decode_batch
+from .ctc import Decoded, decode_beam, decode_greedy, line_probabilities
 from .language_model import CharLanguageModel
 from .manifest import VersionBundle, load_version
 from .preprocess import pad_batch, preprocess
@@ -49,17 +49,28 @@ class Recognizer:
     def logits(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]
 
-    def recognize_arrays(self, lines: list[np.ndarray]) -> list[Decoded]:
-        """Preprocessed lines (uint8, height x width) -> decoded text, one inference for the batch."""
-        if not lines:
-            return []
+    def line_probabilities(self, lines: list[np.ndarray]) -> list[np.ndarray]:
+        """Preprocessed lines (uint8, height x width) -> each one's per-frame class probabilities, one
+        inference for the batch."""
         batch, widths = pad_batch(lines, style=self.options.style)
         logits = self.logits(batch)
         # Each line's share of the frames: the network's horizontal stride is whatever its output says
         # (4 for this project's CRNN, 8 for PaddleOCR's recognizers).
         frames = [max(1, width * logits.shape[1] // batch.shape[3]) for width in widths]
-        return decode_batch(logits, frames, self.charset, probabilities=self.bundle.outputs_probabilities,
-                            lm=self.language_model, beam=self.beam)
+        return line_probabilities(logits, frames, self.bundle.outputs_probabilities)
+
+    def decode(self, probs: np.ndarray) -> Decoded:
+        """One line's probabilities -> text, the way this version reads: beam search with its language model,
+        or greedily without one."""
+        if self.language_model is None:
+            return decode_greedy(probs, self.charset)
+        return decode_beam(probs, self.charset, self.language_model, self.beam)
+
+    def recognize_arrays(self, lines: list[np.ndarray]) -> list[Decoded]:
+        """Preprocessed lines (uint8, height x width) -> decoded text, one inference for the batch."""
+        if not lines:
+            return []
+        return [self.decode(probs) for probs in self.line_probabilities(lines)]
 
     def recognize_many(self, lines: list[np.ndarray], batch_size: int = 16) -> list[Decoded]:
         """Many preprocessed lines (a page's): batches of similar width, so little time goes on padding."""
