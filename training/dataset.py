@@ -17,7 +17,7 @@ from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, PROSE, SOURCE, TECH, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
-from .render import HARD, PHOTO, PHOTO_COLOUR, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
+from .render import HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
 BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
@@ -63,6 +63,8 @@ RECIPES = {
     "photo": Recipe(PHOTO_FONTS, 0.2, PHOTO, REAL_TEXT),
     # Half of the photo lines in a colour pair: for versions whose gray conversion is "contrast".
     "photo_colour": Recipe(PHOTO_FONTS, 0.2, PHOTO_COLOUR, REAL_TEXT),
+    # And every face condensed, extended, bolder or lighter at times.
+    "photo_varied": Recipe(PHOTO_FONTS, 0.2, PHOTO_VARIED, REAL_TEXT),
     "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
 }
 

@@ -27,6 +27,8 @@ class Augmentation:
     photo_share: float = 0.0  # chance of camera effects: perspective, a slight curve, uneven paper and light
     colour_share: float = 0.0  # chance of a line in two colours (signs, buttons, coloured paper), often of near
     # equal luminance, so that training sees what the version's gray conversion makes of colour
+    stretch_share: float = 0.0  # chance of a line drawn condensed or extended (narrow UI and sign faces)
+    weight_share: float = 0.0  # chance of a line drawn bolder or lighter than its face (weights a family lacks)
 
 
 CLEAN = Augmentation(probability=0.0)
@@ -47,6 +49,9 @@ STEM_NINES = Augmentation(spaced_share=0.15, slant_share=0.3, stem_nine_share=0.
 PHOTO = Augmentation(min_size=16, spaced_share=0.08, slant_share=0.12, stem_nine_share=0.1, tight_share=0.5,
                      photo_share=0.5)
 PHOTO_COLOUR = replace(PHOTO, colour_share=0.5)
+# Every face in other widths and weights: a few hanzi families (and many Latin faces with one weight) stand for
+# the condensed, extended, bold and light faces of screens and signs.
+PHOTO_VARIED = replace(PHOTO_COLOUR, stretch_share=0.3, weight_share=0.3)
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
@@ -77,6 +82,10 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     _draw(image, (margin_x - left, margin_top - top), text, face, ink, tracking, stem_nines)
     if tight and rng.random() < 0.4:
         _draw_neighbours(image, (margin_x - left, margin_top - top), text, face, ink, bottom - top, rng)
+    if augmentation.weight_share and rng.random() < augmentation.weight_share:
+        image = _reweight(image, rng, size, int(np.clip(background, 0, 255)))
+    if augmentation.stretch_share and rng.random() < augmentation.stretch_share:
+        image = image.resize((max(1, round(image.width * rng.uniform(0.6, 1.4))), image.height), Image.BICUBIC)
     if augmentation.slant_share and rng.random() < augmentation.slant_share:
         image = _shear(image, rng.uniform(-0.12, 0.35), int(background))
     if augmentation.photo_share and rng.random() < augmentation.photo_share:
@@ -188,6 +197,23 @@ def _draw_neighbours(image: Image.Image, origin: tuple[float, float], text: str,
         neighbour = "".join(rng.sample(text, len(text)))
         draw.text((origin[0] + rng.uniform(-0.3, 0.3) * ink_height, origin[1] + direction * pitch), neighbour,
                   font=face, fill=fill)
+
+
+def _reweight(image: Image.Image, rng: random.Random, size: int, paper: int) -> Image.Image:
+    """Strokes thickened or thinned (a min or max filter, by which side the ink is on; lighter in half-pixel
+    steps on a doubled image). Bolder only from 24 px: below, it closes the gaps between hanzi strokes. A thinning
+    that would take away over a third of the ink (a face that is light already) is not done."""
+    if size < 24:
+        return image
+    dark_ink = int(np.asarray(image).min()) < paper
+    spread_ink, spread_paper = ((ImageFilter.MinFilter, ImageFilter.MaxFilter) if dark_ink
+                                else (ImageFilter.MaxFilter, ImageFilter.MinFilter))
+    if size < 40 or rng.random() < 0.5:
+        return image.filter(spread_ink(3 if size < 56 else 5))
+    doubled = image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
+    lighter = doubled.filter(spread_paper(3)).resize(image.size, Image.BICUBIC)
+    ink = lambda picture: np.abs(np.asarray(picture, dtype=np.float32) - paper).sum()  # noqa: E731
+    return lighter if ink(lighter) >= 0.67 * ink(image) else image
 
 
 def _photograph(image: Image.Image, rng: random.Random, fill: int) -> Image.Image:

@@ -241,6 +241,39 @@ def test_photo_recipe_crops_tight_and_its_camera_effects_keep_the_ink():
     assert PHOTO.tight_share and PHOTO.photo_share and RECIPES["photo"].augmentation is PHOTO
 
 
+def test_varied_lines_are_condensed_or_extended_and_bolder_or_lighter_but_never_lose_their_strokes():
+    from training.render import PHOTO_COLOUR, PHOTO_VARIED
+
+    text = "权限不足 Width"
+    font = fonts_for(text, TRAIN_FONTS)[0]
+    fixed = Augmentation(min_size=48, max_size=48, probability=0.0)
+
+    def ink(image) -> tuple[int, float]:
+        """The ink's width in columns, and its mass (dark ink on light paper, either polarity)."""
+        pixels = np.asarray(image, dtype=np.float64)
+        away = abs(pixels - pixels[0, 0])
+        columns = np.flatnonzero((away > 100).any(axis=0))
+        return int(columns[-1] - columns[0]), float(away.sum())
+
+    plain_width, plain_mass = ink(render_line(text, font, random.Random(0), fixed))
+    stretched = [ink(render_line(text, font, random.Random(seed), replace(fixed, stretch_share=1.0)))[0]
+                 for seed in range(12)]
+    assert all(0.55 * plain_width < width < 1.45 * plain_width for width in stretched)
+    assert min(stretched) < 0.9 * plain_width and max(stretched) > 1.1 * plain_width  # both ways
+
+    masses = [ink(render_line(text, font, random.Random(seed), replace(fixed, weight_share=1.0)))[1]
+              for seed in range(12)]
+    assert max(masses) > 1.3 * plain_mass  # bolder
+    assert min(masses) < 0.9 * plain_mass  # lighter
+    assert min(masses) >= 0.6 * plain_mass  # never thinned away
+    small = replace(fixed, min_size=20, max_size=20)
+    assert ink(render_line(text, font, random.Random(1), replace(small, weight_share=1.0))) == \
+        ink(render_line(text, font, random.Random(1), small))  # small lines keep their face's weight
+    # Older recipes draw exactly as before: no random number is taken when the shares are 0.
+    assert PHOTO_COLOUR.stretch_share == PHOTO_COLOUR.weight_share == 0
+    assert RECIPES["photo_varied"].augmentation is PHOTO_VARIED and PHOTO_VARIED.stretch_share > 0
+
+
 def test_the_ui_evaluation_texts_are_fixed_and_never_drawn_for_training():
     from training.evalset_ui import reserved_texts, ui_texts
 
