@@ -81,7 +81,7 @@ import: deps
 	$(PY) -m training.model_card --version $(VERSION)
 
 eval-pages: deps
-	$(PY) -m training.evaluate_pages --version $(VERSION)
+	$(PY) -m training.evaluate_pages --version $(VERSION) $(if $(GREEDY),--greedy)
 
 FORMAT ?= tsv
 predict: deps

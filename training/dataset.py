@@ -65,6 +65,8 @@ RECIPES = {
     "photo_colour": Recipe(PHOTO_FONTS, 0.2, PHOTO_COLOUR, REAL_TEXT),
     # And every face condensed, extended, bolder or lighter at times.
     "photo_varied": Recipe(PHOTO_FONTS, 0.2, PHOTO_VARIED, REAL_TEXT),
+    # The same with the hard share of the recipes before photo (small, faint, blurred, noisy, JPEG lines).
+    "photo_varied_hard": Recipe(PHOTO_FONTS, 0.3, PHOTO_VARIED, REAL_TEXT),
     "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
 }
 

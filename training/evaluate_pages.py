@@ -77,9 +77,13 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="evaluate this version folder instead (experiments)")
     parser.add_argument("--pages-per-kind", type=int, default=PAGES_PER_KIND)
     parser.add_argument("--write-manifest", action="store_true", help="store the figures in the manifest")
+    parser.add_argument("--greedy", action="store_true",
+                        help="read without the version's language model: what the network alone reads")
     args = parser.parse_args()
+    if args.greedy and args.write_manifest:
+        parser.error("the manifest holds the figures of the version as it is served: not with --greedy")
     directory = args.dir or ROOT / "services" / f"ocr-{args.version}"
-    report = evaluate_pages(PageReader.from_directory(directory), args.pages_per_kind)
+    report = evaluate_pages(PageReader.from_directory(directory, language_model=not args.greedy), args.pages_per_kind)
     print(format_report(args.version, report))
     if args.write_manifest:
         store_metrics(directory, pages=report)

@@ -52,7 +52,10 @@ def augmentation_description(augmentation) -> str:
                   augmentation.tight_share,
               "with camera effects (perspective, a slight curve, blotchy light)": augmentation.photo_share,
               "in two colours (half of the pairs of nearly equal luminance; uneven light, colour JPEG)":
-                  augmentation.colour_share}
+                  augmentation.colour_share,
+              "condensed or extended (0.6-1.4 x)": augmentation.stretch_share,
+              "drawn bolder or lighter than their face (from 24 px; never thinned below two thirds of the ink)":
+                  augmentation.weight_share}
     return ", ".join(f"{share:.0%} {what}" for what, share in shares.items() if share)
 
 

@@ -93,16 +93,16 @@ class PageReader:
         self.detector = detector
 
     @classmethod
-    def from_bundle(cls, bundle: VersionBundle, threads: int = 1) -> "PageReader":
+    def from_bundle(cls, bundle: VersionBundle, threads: int = 1, language_model: bool = True) -> "PageReader":
         detector = None
         if bundle.detector_path is not None:
             detector = TextDetector(bundle.detector_path, bundle.detector_settings, threads=threads)
-        return cls(Recognizer(bundle, threads=threads), detector)
+        return cls(Recognizer(bundle, threads=threads, language_model=language_model), detector)
 
     @classmethod
-    def from_directory(cls, directory, threads: int = 1) -> "PageReader":
+    def from_directory(cls, directory, threads: int = 1, language_model: bool = True) -> "PageReader":
         """Raises ManifestError for a version folder that must not be served."""
-        return cls.from_bundle(load_version(directory), threads=threads)
+        return cls.from_bundle(load_version(directory), threads=threads, language_model=language_model)
 
     def read(self, image: Image.Image, mode: str = "auto") -> PageResult:
         """Raises ImageInputError (from preprocessing) for an image that cannot be read as a line in line mode,
