@@ -67,6 +67,20 @@ def test_without_the_models_weight_the_beam_reads_what_the_network_says():
     assert decode_beam(frames({2: 0.9}, {2: 0.9}), CHARSET, model(), BeamSettings(0.0, 0.0)).text == "l"
 
 
+def test_letter_case_is_left_to_the_glyphs():
+    # Prose writes "go on", a title "Go On": the model scores both alike, so a capital the network read
+    # confidently stays, however rare capitals are in the model's text.
+    lm = from_counts(count_ngrams(["go on", "go on", "go on", "Go on"], 3), 3, min_count=1)
+    assert lm.score(" go ", "O") == lm.score(" go ", "o") == lm.score(" Go ", "o")
+    charset = Charset("GOgno ")  # blank=0, G=1, O=2, g=3, n=4, o=5, space=6
+    probs = np.zeros((6, charset.num_classes), np.float32)
+    for frame, row in enumerate(({1: 0.9}, {5: 0.9}, {6: 0.9}, {2: 0.6, 5: 0.35}, {4: 0.9}, {})):
+        for cls, p in row.items():
+            probs[frame, cls] = p
+        probs[frame, 0] = 1 - sum(row.values())
+    assert decode_beam(probs, charset, lm, BeamSettings(lm_weight=2.0, length_bonus=0.0)).text == "Go On"
+
+
 def test_an_empty_line_and_a_wrong_shape():
     empty = decode_beam(np.zeros((0, CHARSET.num_classes), np.float32), CHARSET, model())
     assert empty.text == "" and empty.chars == []
