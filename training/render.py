@@ -83,7 +83,7 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     if tight and rng.random() < 0.4:
         _draw_neighbours(image, (margin_x - left, margin_top - top), text, face, ink, bottom - top, rng)
     if augmentation.weight_share and rng.random() < augmentation.weight_share:
-        image = _reweight(image, rng, size, int(np.clip(background, 0, 255)))
+        image = _reweight(image, rng, size, int(np.clip(background, 0, 255)), dark_ink=ink < background)
     if augmentation.stretch_share and rng.random() < augmentation.stretch_share:
         image = image.resize((max(1, round(image.width * rng.uniform(0.6, 1.4))), image.height), Image.BICUBIC)
     if augmentation.slant_share and rng.random() < augmentation.slant_share:
@@ -199,13 +199,12 @@ def _draw_neighbours(image: Image.Image, origin: tuple[float, float], text: str,
                   font=face, fill=fill)
 
 
-def _reweight(image: Image.Image, rng: random.Random, size: int, paper: int) -> Image.Image:
+def _reweight(image: Image.Image, rng: random.Random, size: int, paper: int, dark_ink: bool) -> Image.Image:
     """Strokes thickened or thinned (a min or max filter, by which side the ink is on; lighter in half-pixel
     steps on a doubled image). Bolder only from 24 px: below, it closes the gaps between hanzi strokes. A thinning
     that would take away over a third of the ink (a face that is light already) is not done."""
     if size < 24:
         return image
-    dark_ink = int(np.asarray(image).min()) < paper
     spread_ink, spread_paper = ((ImageFilter.MinFilter, ImageFilter.MaxFilter) if dark_ink
                                 else (ImageFilter.MaxFilter, ImageFilter.MinFilter))
     if size < 40 or rng.random() < 0.5:

@@ -53,10 +53,10 @@ class CharLanguageModel:
         """log P(char | the last order-1 characters of context) - log P(char), backed off. Blind to letter case:
         a title, a button or a sign capitalises where prose would not, which only the glyphs show (scored with
         case, the model turned v2's confident "Hello World" into "Hello world")."""
-        context, char = context.lower(), char.lower()
+        char = char.lower()
         alone = self.steps.get(char)
         alone = self.floor if alone is None else -alone / STEPS_PER_NAT
-        context = context[len(context) - self.order + 1:] if self.order > 1 else ""
+        context = context[len(context) - self.order + 1:].lower() if self.order > 1 else ""
         penalty = 0.0
         for start in range(len(context)):
             found = self.steps.get(context[start:] + char)
