@@ -23,7 +23,7 @@ development=(
   fonts-noto-cjk-extra fonts-roboto-unhinted fonts-croscore fonts-noto-core fonts-inter fonts-go fonts-ebgaramond
   fonts-linuxlibertine fonts-hack fonts-ocr-b fonts-opendin fonts-courier-prime fonts-karla fonts-national-park
   fonts-roadgeek fonts-routed-gothic fonts-oldstandard fonts-play fonts-dosis fonts-manrope fonts-sora
-  fonts-sil-charis fonts-junction
+  fonts-sil-charis fonts-junction fonts-babelstone-han fonts-cns11643-kai fonts-cns11643-sung fonts-unifont
   fonts-smiley-sans fonts-droid-fallback fonts-sil-gentium fonts-clear-sans fonts-mononoki
   chromium chromium-driver
   nodejs

@@ -16,7 +16,7 @@ from ocr.charset import default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, PROSE, SOURCE, TECH, ZH_TEXT, TextSampler
-from .fonts import BROAD_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
+from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
 
 SHARD_SIZE = 2000
@@ -67,6 +67,8 @@ RECIPES = {
     "photo_varied": Recipe(PHOTO_FONTS, 0.2, PHOTO_VARIED, REAL_TEXT),
     # The same with the hard share of the recipes before photo (small, faint, blurred, noisy, JPEG lines).
     "photo_varied_hard": Recipe(PHOTO_FONTS, 0.3, PHOTO_VARIED, REAL_TEXT),
+    # And hanzi in four more designs (fonts.HAN_EXTRA_FONTS).
+    "photo_faces": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, REAL_TEXT),
     "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
 }
 

@@ -142,11 +142,22 @@ PHOTO_EXTRA_FONTS = (
     FontSpec("/usr/share/fonts/truetype/charis/CharisSIL-Regular.ttf"),
     FontSpec("/usr/share/fonts/opentype/junction/Junction.otf"),
 )
+# Hanzi designs none of the above has: a Song face drawn anew (BabelStone Han), the Kai and Song faces of the
+# Taiwanese standard (their simplified characters too: all of GB2312 level 1), and GNU Unifont's 16-pixel
+# bitmap shapes (LED signs, old screens and terminals). Not the cwTeX faces: Big5 only, they lack a third of
+# the level-1 hanzi, so few Chinese lines could be drawn in them.
+HAN_EXTRA_FONTS = (
+    FontSpec("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf", cjk=True),
+    FontSpec("/usr/share/fonts/truetype/cns11643/TW-Kai-98_1.ttf", cjk=True),
+    FontSpec("/usr/share/fonts/truetype/cns11643/TW-Sung-98_1.ttf", cjk=True),
+    FontSpec("/usr/share/fonts/opentype/unifont/unifont.otf", cjk=True),
+)
 # The font pools the render recipes grew through (dataset.RECIPES).
 WIDE_FONTS = TRAIN_FONTS + WIDE_EXTRA_FONTS
 BROAD_FONTS = WIDE_FONTS + HUMANIST_LATIN_FONTS
 FIGURE_FONTS = BROAD_FONTS + STRAIGHT_NINE_FONTS
 PHOTO_FONTS = FIGURE_FONTS + PHOTO_EXTRA_FONTS
+FACES_FONTS = PHOTO_FONTS + HAN_EXTRA_FONTS
 
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
@@ -191,5 +202,5 @@ def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font.path, size, index=font.index)
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = PHOTO_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
+def missing_font_files(fonts: tuple[FontSpec, ...] = FACES_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
@@ -12,8 +12,8 @@ from training.corpus import CATEGORIES, CODES, TextSampler
 from training.dataset import RECIPES, Recipe, Shard, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set, evaluation_texts
 from training.evaluate import score
-from training.fonts import (EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters, fonts_for,
-                            missing_font_files)
+from training.fonts import (EVAL2_BLIND_FONTS, EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters,
+                            fonts_for, load_font, missing_font_files)
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for, missing_jobs, render_jobs
@@ -40,7 +40,8 @@ def test_codes_draw_rare_letters_as_often_as_common_ones():
 
 def test_evaluation_and_training_fonts_never_overlap():
     for recipe in RECIPES.values():
-        assert not {font.path for font in recipe.fonts} & {font.path for font in EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS}
+        reserved = EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS
+        assert not {font.path for font in recipe.fonts} & {font.path for font in reserved}
     assert missing_font_files() == []
     # Noto CJK's index 2 is the Simplified Chinese face and covers the level-1 hanzi.
     assert set(default_charset().alphabet[107:]) <= covered_characters(TRAIN_FONTS[0])
@@ -113,6 +114,24 @@ def test_every_wide_recipe_hanzi_face_draws_the_level_1_hanzi():
     for font in RECIPES["wide"].fonts:
         if font.cjk:
             assert hanzi <= covered_characters(font), font.name
+
+
+def test_every_training_hanzi_face_draws_its_hanzi_as_distinct_inked_glyphs():
+    """Coverage comes from the cmap; a face that maps characters to blank or shared glyphs (a fallback box)
+    would teach the model to read an empty space or a box as a character."""
+    hanzi = sorted(set(default_charset().alphabet[107:]) - set("》"))
+    sample = random.Random(3).sample(hanzi, 150)
+    faces = {font for recipe in RECIPES.values() for font in recipe.fonts if font.cjk}
+    for font in faces:
+        covered = [character for character in sample if character in covered_characters(font)]
+        glyphs = set()
+        for character in covered:
+            canvas = Image.new("L", (40, 40))
+            ImageDraw.Draw(canvas).text((4, 4), character, font=load_font(font, 32), fill=255)
+            pixels = np.asarray(canvas)
+            assert (pixels > 128).sum() > 20, (font.name, character)
+            glyphs.add(pixels.tobytes())
+        assert len(covered) > 100 and len(glyphs) == len(covered), font.name
 
 
 def test_letter_spacing_widens_the_ink_of_a_line():
