@@ -6,6 +6,7 @@ shards (by a separate process while training runs) and read back as uint8 arrays
 from __future__ import annotations
 
 import json
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,8 @@ def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_tex
 def save_shard(shard: Shard, path: Path) -> None:
     widths = np.array([image.shape[1] for image in shard.images], dtype=np.int32)
     flat = np.concatenate([image.reshape(-1) for image in shard.images])
-    temporary = path.with_suffix(".tmp.npz")
+    # Its own name per process: two configs sharing a source may render the same shard at the same time.
+    temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
     np.savez(temporary, pixels=flat, widths=widths, texts=np.array(json.dumps(shard.texts, ensure_ascii=False)))
     temporary.replace(path)  # a reader never sees a half-written shard
 

@@ -2,6 +2,9 @@
 ../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
 words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by frequency.
 
+Everything is counted in lower case: the model is blind to letter case (ocr.language_model), so "The" at the start
+of a sentence counts as "the" does, and the table holds no upper-case n-grams it would never look up.
+
 A tenth of the documentation and source lines (by a hash of the line) is never counted: HELD_OUT lines are
 what the decoder's settings are chosen on (training/decoder_settings.py), so the choice is made on text the
 model has not counted, and on none of the evaluation sets.
@@ -41,17 +44,11 @@ def real_lines() -> list[str]:
 
 
 def english_word_weights() -> tuple[list[str], list[float]]:
-    """The commonest English words with their frequencies (per word), sentence case and capitals included."""
+    """The commonest English words (wordfreq's lists are lower case) with their frequencies."""
     from wordfreq import top_n_list, word_frequency
 
-    words, weights = [], []
-    for word in top_n_list("en", ENGLISH_WORDS):
-        if word.isascii() and word.isalpha():
-            frequency = word_frequency(word, "en")
-            for form, share in ((word, 0.8), (word.capitalize(), 0.15), (word.upper(), 0.05)):
-                words.append(form)
-                weights.append(frequency * share)
-    return words, weights
+    words = [word for word in top_n_list("en", ENGLISH_WORDS) if word.isascii() and word.isalpha()]
+    return words, [word_frequency(word, "en") for word in words]
 
 
 def chinese_sentences(rng: random.Random) -> list[str]:
@@ -72,7 +69,7 @@ def build(order: int = ORDER, min_count: float = MIN_COUNT) -> CharLanguageModel
 
 def ngram_counts(order: int) -> dict[str, float]:
     charset = default_charset()
-    lines = [normalize_text(line) for line in real_lines()]
+    lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
     real_total = sum(value for gram, value in counts.items() if len(gram) == 1)
     words, weights = english_word_weights()

@@ -15,7 +15,7 @@ Chinese characters (measured on 800 held-out lines read 72.1% greedily: raw scor
 
 The file is gzipped JSON ({"order", "floor", "steps"}); it travels in the version folder like the ONNX file,
 named and hashed by the manifest, so a version reads the same way wherever it runs. Scores are kept as
--log P in 1/16ths of a nat, small integers Python shares between all the table's entries: the 455 k n-grams
+-log P in 1/16ths of a nat, small integers Python shares between all the table's entries: the 408 k n-grams
 take some 40 MB in each worker instead of 60.
 """
 from __future__ import annotations
@@ -50,9 +50,10 @@ class CharLanguageModel:
             handle.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
     def score(self, context: str, char: str) -> float:
-        """log P(char | the last order-1 characters of context) - log P(char), backed off. Blind to letter case:
-        a title, a button or a sign capitalises where prose would not, which only the glyphs show (scored with
-        case, the model turned v2's confident "Hello World" into "Hello world")."""
+        """log P(char | the last order-1 characters of context) - log P(char), backed off. Blind to letter case
+        (counted from lower-cased text, looked up in lower case): a title, a button or a sign capitalises where
+        prose would not, which only the glyphs show (scored with case, the model turned v2's confident
+        "Hello World" into "Hello world")."""
         char = char.lower()
         alone = self.steps.get(char)
         alone = self.floor if alone is None else -alone / STEPS_PER_NAT
