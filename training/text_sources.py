@@ -2,19 +2,26 @@
 under /usr/share/doc (READMEs, NEWS, changelogs) and the source of Python's standard library.
 
 Real prose carries what word lists lack: sentence case, punctuation where people put it, quotes,
-brackets, versions, paths and names. Licence texts are left out (`copyright` files quote the reserved
-/usr/share/common-licenses), and so are man pages and gettext catalogues (reserved for evaluation).
+brackets, versions, paths and names. Licence texts are left out (`copyright` files, and every line of the
+reserved /usr/share/common-licenses that a manual quotes), and so are man pages and gettext catalogues
+(reserved for evaluation).
 """
 from __future__ import annotations
 
 import gzip
 import sys
 import sysconfig
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
 DOC_ROOT = Path("/usr/share/doc")
+RESERVED_LICENSES = Path("/usr/share/common-licenses")
 _DOC_NAMES = ("readme", "news", "changelog", "changes", "authors", "todo", "faq", "history", "usage", "install")
+# One documentation file in ten, by a hash of its path: text from every kind of package (taking files in path
+# order up to the cap gave only packages named a to f), and installing a package adds its own files or none
+# rather than moving where the cap cuts everyone else's.
+_DOC_SHARE = 10
 _MAX_FILE_BYTES = 400_000
 _MAX_LINES_PER_SOURCE = 200_000
 
@@ -33,6 +40,17 @@ def _read_text(path: Path) -> str:
         return ""
 
 
+def _clean(line: str) -> str:
+    return " ".join(line.split()).strip("*#=-> ")
+
+
+@lru_cache(maxsize=1)
+def _licence_lines(root: Path) -> frozenset[str]:
+    """The lines of the reserved licence texts: some manuals quote a whole licence (libslang2's the GPL)."""
+    return frozenset(_clean(line) for path in root.glob("*") if path.is_file()
+                     for line in _read_text(path).splitlines())
+
+
 def _is_doc_file(path: Path) -> bool:
     name = path.name.lower()
     if "copyright" in name or "license" in name or "licence" in name:
@@ -40,14 +58,18 @@ def _is_doc_file(path: Path) -> bool:
     return name.startswith(_DOC_NAMES) or name.removesuffix(".gz").endswith((".md", ".txt", ".rst"))
 
 
+def _sampled(path: Path, root: Path) -> bool:
+    return zlib.crc32(str(path.relative_to(root)).encode("utf-8")) % _DOC_SHARE == 0
+
+
 @lru_cache(maxsize=1)
-def documentation_lines(root: Path = DOC_ROOT) -> tuple[str, ...]:
+def documentation_lines(root: Path = DOC_ROOT, licences: Path = RESERVED_LICENSES) -> tuple[str, ...]:
     """Stripped, printable ASCII lines of the installed packages' documentation, in a fixed order."""
     lines: list[str] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p)):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p) and _sampled(p, root)):
         for line in _read_text(path).splitlines():
-            line = " ".join(line.split()).strip("*#=-> ")
-            if _usable(line):
+            line = _clean(line)
+            if _usable(line) and line not in _licence_lines(licences):
                 lines.append(line)
         if len(lines) >= _MAX_LINES_PER_SOURCE:
             break

@@ -16,6 +16,7 @@ from training.fonts import (EVAL2_BLIND_FONTS, EVAL_BLIND_FONTS, EVAL_UNSEEN_FON
                             fonts_for, load_font, missing_font_files)
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
+from training.text_sources import documentation_lines
 from training.render_cache import cache_dir_for, missing_jobs, render_jobs
 from training.train import LinePool, lr_factor
 from training.train_config import LineSource, load_config
@@ -230,18 +231,28 @@ def test_scores_use_exact_lines_and_character_error_rate():
     assert report["char_accuracy"] == pytest.approx(1 - 1 / 13, abs=1e-4)
 
 
-def test_documentation_lines_leave_licences_out_and_keep_real_prose(tmp_path):
-    from training.text_sources import _is_doc_file, documentation_lines
+def test_documentation_lines_leave_licences_out_keep_real_prose_and_grow_only_by_what_a_package_adds(tmp_path):
+    from training.text_sources import _is_doc_file
 
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "README.md").write_text("Install it with `make install`, then run it.\n\u00e9t\u00e9 only\nok\n")
-    (tmp_path / "pkg" / "copyright").write_text("Permission is hereby granted, free of charge, to any person\n")
-    assert not _is_doc_file(tmp_path / "pkg" / "copyright") and _is_doc_file(tmp_path / "pkg" / "NEWS.gz")
-    documentation_lines.cache_clear()
-    try:
-        assert documentation_lines(tmp_path) == ("Install it with `make install`, then run it.",)
-    finally:
-        documentation_lines.cache_clear()
+    licences = tmp_path / "licences"
+    licences.mkdir()
+    (licences / "GPL-3").write_text("When we speak of free software, we are referring to freedom\n")
+    docs = tmp_path / "doc"
+
+    def add_package(name: str) -> None:
+        (docs / name).mkdir(parents=True)
+        (docs / name / "README.md").write_text(f"Install {name} with `make install`, then run it.\n\u00e9t\u00e9 only\nok\n"
+                                               "When we speak of free software, we are referring to freedom\n")
+        (docs / name / "copyright").write_text("Permission is hereby granted, free of charge, to any person\n")
+
+    for number in range(60):
+        add_package(f"lib{number:02d}")
+    assert not _is_doc_file(docs / "lib00" / "copyright") and _is_doc_file(docs / "lib00" / "NEWS.gz")
+    before = documentation_lines(docs, licences)
+    add_package("aaa-new")  # sorts first: it must not push anyone's lines out
+    after = documentation_lines(docs, licences)
+    assert 0 < len(before) < 60  # one file in ten or so, by a hash of its path
+    assert set(before) <= set(after) and all(line.endswith("with `make install`, then run it.") for line in after)
 
 
 def test_photo_recipe_crops_tight_and_its_camera_effects_keep_the_ink():
@@ -353,3 +364,4 @@ def test_the_colour_evaluation_set_is_fixed_blind_and_in_sign_colours():
     again = build_ui_colour_set()
     assert [np.asarray(item.image).tobytes() for item in items[:5]] == [np.asarray(item.image).tobytes()
                                                                         for item in again[:5]]
+
