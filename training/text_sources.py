@@ -44,7 +44,6 @@ def _clean(line: str) -> str:
     return " ".join(line.split()).strip("*#=-> ")
 
 
-@lru_cache(maxsize=1)
 def _licence_lines(root: Path) -> frozenset[str]:
     """The lines of the reserved licence texts: some manuals quote a whole licence (libslang2's the GPL)."""
     return frozenset(_clean(line) for path in root.glob("*") if path.is_file()
@@ -66,10 +65,11 @@ def _sampled(path: Path, root: Path) -> bool:
 def documentation_lines(root: Path = DOC_ROOT, licences: Path = RESERVED_LICENSES) -> tuple[str, ...]:
     """Stripped, printable ASCII lines of the installed packages' documentation, in a fixed order."""
     lines: list[str] = []
+    quoted_licences = _licence_lines(licences)
     for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p) and _sampled(p, root)):
         for line in _read_text(path).splitlines():
             line = _clean(line)
-            if _usable(line) and line not in _licence_lines(licences):
+            if _usable(line) and line not in quoted_licences:
                 lines.append(line)
         if len(lines) >= _MAX_LINES_PER_SOURCE:
             break

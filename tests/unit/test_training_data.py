@@ -16,8 +16,8 @@ from training.fonts import (EVAL2_BLIND_FONTS, EVAL_BLIND_FONTS, EVAL_UNSEEN_FON
                             fonts_for, load_font, missing_font_files)
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
-from training.text_sources import documentation_lines
 from training.render_cache import cache_dir_for, missing_jobs, render_jobs
+from training.text_sources import documentation_lines
 from training.train import LinePool, lr_factor
 from training.train_config import LineSource, load_config
 
@@ -364,4 +364,3 @@ def test_the_colour_evaluation_set_is_fixed_blind_and_in_sign_colours():
     again = build_ui_colour_set()
     assert [np.asarray(item.image).tobytes() for item in items[:5]] == [np.asarray(item.image).tobytes()
                                                                         for item in again[:5]]
-
