@@ -33,7 +33,8 @@ def up(backend: Backend, store: StateStore, versions: list[str], stable: str) ->
             canary = next((v for v in versions if v != stable), None)
             state = None
             candidate = RoutingState(stable=stable, canary=canary, canary_weight=0, deployed=tuple(sorted(versions)))
-        backend.apply_topology(list(candidate.validate().deployed))  # upstreams first, then the state
+        candidate.validate()
+        backend.ensure_gateway()
         if candidate != state:
             state = store.write(candidate, "deploy" if state else "init", versions=versions)
     return state
@@ -106,7 +107,7 @@ def rollback(backend: Backend, store: StateStore, force: bool = False) -> tuple[
 
 
 def deploy(backend: Backend, store: StateStore, version: str) -> RoutingState:
-    """Start a version, gate on readiness, add it to the topology (one gateway reload)."""
+    """Start a version, gate on readiness, add it to the routing state (the gateway finds it by its name)."""
     backend.start_version(version)
     require_ready(backend, version, force=False)
     with store.locked():
@@ -114,13 +115,12 @@ def deploy(backend: Backend, store: StateStore, version: str) -> RoutingState:
         if version in state.deployed:
             return state
         candidate = replace(state, deployed=tuple(sorted(state.deployed + (version,)))).validate()
-        # The gateway must know the new upstream before the state may name the version.
-        backend.apply_topology(list(candidate.deployed))
+        backend.ensure_gateway()
         return store.write(candidate, "deploy", version=version)
 
 
 def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
-    """Take a version out of the topology (gateway first, then its service), never one taking traffic."""
+    """Take a version out of the routing state, then stop its service; never one taking traffic."""
     with store.locked():
         state = store.read()
         if version not in state.deployed:
@@ -133,7 +133,6 @@ def retire(backend: Backend, store: StateStore, version: str) -> RoutingState:
         new_state = store.write(without_stale_shadow(replace(
             state, canary=canary, canary_weight=state.canary_weight if canary else 0,
             deployed=tuple(v for v in state.deployed if v != version))), "retire", version=version)
-        backend.apply_topology(list(new_state.deployed))
     backend.propagated(new_state.generation)  # every gateway replica has let go of it (swarm) before it stops
     backend.stop_version(version)
     return new_state

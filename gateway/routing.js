@@ -212,6 +212,27 @@ function target(r) {
     return decision.version;
 }
 
+// Where a version listens follows from its name alone, so the gateway's config names no version and never
+// changes (nor reloads) as versions are deployed and retired: $version_address is a pattern such as
+// "ocr-{version}:8000" (a container or service name, resolved per request) or "127.0.0.1:{port}" (local mode:
+// version vN listens on $version_port_base + N). Anything that is not a version's name has no address.
+var VERSION_NAME = /^v([0-9]{1,4})$/;
+
+function addressOf(version, pattern, portBase) {
+    var match = VERSION_NAME.exec(version || '');
+    if (!match) {
+        return '';
+    }
+    return pattern.replace('{version}', version).replace('{port}', String(portBase + Number(match[1])));
+}
+
+function addressFrom(variable) {
+    return function (r) {
+        return addressOf(r.variables[variable], r.variables.version_address,
+                         Number(r.variables.version_port_base || 0));
+    };
+}
+
 // js_set $route_logged (access log): 'failover' when another version than the chosen one answered.
 function loggedRoute(r) {
     var answered = r.variables.upstream_http_x_model_version;
@@ -220,4 +241,6 @@ function loggedRoute(r) {
 }
 
 export default {target: target, decide: decide, bucketOf: bucketOf, loggedRoute: loggedRoute, usable: usable,
-                routeHealth: routeHealth, shadowHealth: shadowHealth};
+                routeHealth: routeHealth, shadowHealth: shadowHealth, addressOf: addressOf,
+                targetAddress: addressFrom('ocr_target'), fallbackAddress: addressFrom('route_fallback'),
+                shadowAddress: addressFrom('route_shadow')};

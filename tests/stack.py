@@ -98,8 +98,6 @@ class Stack:
         with self.store.locked():
             current = self.store.read()
             if replace(current, generation=0) != BASELINE:
-                if current.deployed != BASELINE.deployed:
-                    self.backend.apply_topology(list(BASELINE.deployed))
                 state = self.store.write(BASELINE, "test-reset")
                 self.backend.propagated(state.generation)  # swarm: every gateway replica holds it
 

@@ -68,8 +68,9 @@ class Backend(ABC):
         """The gateway's access-log lines (JSON) of about the last ``seconds``, oldest first."""
 
     @abstractmethod
-    def apply_topology(self, versions: list[str]) -> None:
-        """Make the gateway route to exactly these versions (start it, or re-render + reload)."""
+    def ensure_gateway(self) -> None:
+        """Start the gateway if it is not running. Its config names no version (routing.js finds each from its
+        name, per request): deploying or retiring one changes only the routing state, never reloads nginx."""
 
     @abstractmethod
     def stop_all(self) -> None:

@@ -2,7 +2,8 @@
 
 Compose owns what a container looks like (one definition per version; a version that is not in the
 file, e.g. a new v3, gets an `extends` entry in the run folder's compose.versions.yml). The SDK finds
-containers by their compose labels, reads health, stops versions and signals the gateway to reload.
+containers by their compose labels, reads health and stops versions. The gateway's config names no
+version (it finds each by its container name, per request), so versions come and go without a reload.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from docker.errors import DockerException
 from ..errors import CanaryError
 from ..gateway_config import DOCKER_DNS, GatewayLayout, render
 from .base import Backend, VersionHealth
-from .local import child_pids
+from .local import reload_gracefully
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COMPOSE_FILE = ROOT / "deploy" / "docker-compose.yml"
@@ -171,34 +172,32 @@ class DockerBackend(Backend):
             folder.mkdir(parents=True, exist_ok=True)
             folder.chmod(0o755)
 
-    def _gateway_config(self, versions: list[str]) -> str:
+    def _gateway_config(self) -> str:
         layout = GatewayLayout(listen="8080", run_dir=Path("/tmp"), script_dir=Path("/etc/ocr-gateway"),
                                state_path=MOUNT / self.state_path.relative_to(self.run_dir),
-                               error_log="stderr", access_log="/dev/stdout", resolver=DOCKER_DNS)
-        return render({v: f"ocr-{v}:{SERVICE_PORT}" for v in versions}, layout)
+                               address_pattern=f"ocr-{{version}}:{SERVICE_PORT}", error_log="stderr",
+                               access_log="/dev/stdout", resolver=DOCKER_DNS)
+        return render(layout)
 
-    def apply_topology(self, versions: list[str]) -> None:
+    def ensure_gateway(self) -> None:
         self._prepare_run_dir()
         config_path = self.run_dir / "gateway" / "nginx.conf"
-        temporary = config_path.with_suffix(".tmp")
-        temporary.write_text(self._gateway_config(versions), encoding="utf-8")
-        temporary.chmod(0o644)
+        config = self._gateway_config()
         gateway = self.container("gateway")
         running = gateway is not None and gateway.status == "running"
+        if running and config_path.exists() and config_path.read_text(encoding="utf-8") == config:
+            return
+        temporary = config_path.with_suffix(".tmp")
+        temporary.write_text(config, encoding="utf-8")
+        temporary.chmod(0o644)
         self._check_config(gateway if running else None, temporary)
         os.replace(temporary, config_path)
         if not running:
             self._compose("up", "-d", "--no-deps", "gateway")
             self._wait_gateway()
             return
-        # Graceful reload; return once the old workers (old address map) are gone, so the caller
-        # can publish a state that names the new versions. PID 1 of the container is nginx's master.
-        master = gateway.attrs["State"]["Pid"]
-        old_workers = child_pids(master)
-        gateway.kill(signal="SIGHUP")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and old_workers & child_pids(master):
-            time.sleep(0.05)
+        # PID 1 of the container is nginx's master.
+        reload_gracefully(gateway.attrs["State"]["Pid"], lambda: gateway.kill(signal="SIGHUP"))
 
     def _check_config(self, gateway, path: Path) -> None:
         command = ["nginx", "-t", "-q", "-e", "stderr", "-c", str(MOUNT / path.relative_to(self.run_dir))]

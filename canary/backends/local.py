@@ -74,6 +74,16 @@ def child_pids(parent: int) -> set[int]:
     return children
 
 
+def reload_gracefully(master: int, send_hangup) -> None:
+    """Only a changed config (a new release of the tool) reloads the gateway. Returns once the old workers
+    have finished what they were answering."""
+    old_workers = child_pids(master)
+    send_hangup()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and old_workers & child_pids(master):
+        time.sleep(0.05)
+
+
 class LocalBackend(Backend):
     def __init__(self, run_dir: Path, gateway_listen: str = "127.0.0.1:8080", service_port_base: int = 8000,
                  state_path: Path | None = None, services_dir: Path = ROOT / "services",
@@ -84,7 +94,6 @@ class LocalBackend(Backend):
         self.gateway_listen = gateway_listen
         self.service_port_base = service_port_base
         self.state_path = state_path or self.run_dir / "state" / "routing.json"
-        self.upstream_keepalive = True  # False: a new connection per request (benchmark baseline)
 
     # --- versions ----------------------------------------------------------------------------
     def _pid_file(self, version: str) -> Path:
@@ -150,9 +159,8 @@ class LocalBackend(Backend):
     def _gateway_dir(self) -> Path:
         return self.run_dir / "gateway"
 
-    def apply_topology(self, versions: list[str]) -> None:
+    def ensure_gateway(self) -> None:
         self._gateway_dir.mkdir(parents=True, exist_ok=True)
-        addresses = {v: f"127.0.0.1:{version_port(v, self.service_port_base)}" for v in versions}
         config_path = self._gateway_dir / "nginx.conf"
         temporary = config_path.with_suffix(".tmp")
         # The workers write only in their own folder (not beside the config the root master reads).
@@ -162,26 +170,24 @@ class LocalBackend(Backend):
         if user is not None:
             os.chown(worker_dir, user.pw_uid, user.pw_gid)
         layout = GatewayLayout(listen=self.gateway_listen, run_dir=self._gateway_dir, state_path=self.state_path,
+                               address_pattern="127.0.0.1:{port}", port_base=self.service_port_base,
                                user=f"{user.pw_name} {grp.getgrgid(user.pw_gid).gr_name}" if user else "",
                                worker_dir=worker_dir)
-        temporary.write_text(render(addresses, layout, keepalive=self.upstream_keepalive))
+        config = render(layout)
+        pid = pid_alive(self._gateway_dir / "nginx.pid", "nginx")
+        if pid is not None and config_path.exists() and config_path.read_text() == config:
+            return
+        temporary.write_text(config)
         check = subprocess.run(["nginx", "-t", "-q", "-c", str(temporary)], capture_output=True, text=True)
         if check.returncode != 0:
             raise CanaryError(f"rendered gateway config is invalid: {check.stderr.strip()}")
         os.replace(temporary, config_path)
-        pid = pid_alive(self._gateway_dir / "nginx.pid", "nginx")
         if pid is None:
             started = subprocess.run(["nginx", "-c", str(config_path)], capture_output=True, text=True)
             if started.returncode != 0:
                 raise CanaryError(f"nginx did not start: {started.stderr.strip()}")
         else:
-            # Graceful reload; return once the old workers (old upstream set) are gone, so the
-            # caller can publish a state that names the new versions.
-            old_workers = child_pids(pid)
-            os.kill(pid, signal.SIGHUP)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and old_workers & child_pids(pid):
-                time.sleep(0.05)
+            reload_gracefully(pid, lambda: os.kill(pid, signal.SIGHUP))
 
     def gateway_running(self) -> bool:
         return pid_alive(self._gateway_dir / "nginx.pid", "nginx") is not None

@@ -107,12 +107,12 @@ class SwarmBackend(Backend):
     def _gateway_config(self) -> Path:
         """The gateway's nginx.conf for every replica; it names no version (addresses follow from names)."""
         layout = GatewayLayout(listen="8080", run_dir=Path("/tmp/ocr-gateway"), script_dir=Path("/etc/ocr-gateway"),
-                               state_path=Path("/tmp/ocr-gateway/routing.json"), error_log="stderr",
-                               access_log="/dev/stdout", resolver=DOCKER_DNS,
-                               address_pattern=f"ocr-{{version}}:{SERVICE_PORT}")
+                               state_path=Path("/tmp/ocr-gateway/routing.json"),
+                               address_pattern=f"ocr-{{version}}:{SERVICE_PORT}", error_log="stderr",
+                               access_log="/dev/stdout", resolver=DOCKER_DNS)
         path = self.run_dir / "swarm" / "gateway-nginx.conf"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render({}, layout), encoding="utf-8")
+        path.write_text(render(layout), encoding="utf-8")
         return path
 
     def deploy_stack(self) -> None:
@@ -279,8 +279,8 @@ class SwarmBackend(Backend):
     def gateway_log(self, seconds: float) -> list[str]:
         return self.task_logs("gateway", since=int(time.time() - seconds)).splitlines()
 
-    def apply_topology(self, versions: list[str]) -> None:
-        """The gateway's config names no version: only the stack must be there."""
+    def ensure_gateway(self) -> None:
+        """Every replica's config is the stack's: only the stack must be there."""
         if not self._stack_deployed:
             self.deploy_stack()
 

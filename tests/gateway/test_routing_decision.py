@@ -10,18 +10,30 @@ from tests.helpers import ROOT
 HARNESS = """
 const source = require('fs').readFileSync(process.argv[1], 'utf8').replace('export default', 'module.exports =');
 const m = new module.constructor(); m._compile(source, 'routing.js');
-const cases = JSON.parse(process.argv[2]);
-console.log(JSON.stringify(cases.map(c => m.exports.decide(c.state, c.pinned, c.key, c.draw, c.ejected || []))));
+const calls = JSON.parse(process.argv[3]);
+console.log(JSON.stringify(calls.map(args => m.exports[process.argv[2]].apply(null, args))));
 """
 STATE = {"stable": "v1", "canary": "v2", "canary_weight": 30, "deployed": ["v1", "v2"]}
 
 
-def decide(cases):
+def call(function, calls):
     node = shutil.which("node")
     assert node, "node runs the routing decision tests"
-    out = subprocess.run([node, "-e", HARNESS, str(ROOT / "gateway" / "routing.js"), json.dumps(cases)],
+    out = subprocess.run([node, "-e", HARNESS, str(ROOT / "gateway" / "routing.js"), function, json.dumps(calls)],
                          capture_output=True, text=True, check=True, timeout=30).stdout
     return json.loads(out)
+
+
+def decide(cases):
+    return call("decide", [[c["state"], c["pinned"], c["key"], c["draw"], c.get("ejected", [])] for c in cases])
+
+
+def test_a_versions_address_follows_from_its_name_alone():
+    local, docker = ["127.0.0.1:{port}", 31000], ["ocr-{version}:8000", 0]
+    assert call("addressOf", [["v1", *local], ["v12", *local], ["v3", *docker], ["v0042", *local]]) == [
+        "127.0.0.1:31001", "127.0.0.1:31012", "ocr-v3:8000", "127.0.0.1:31042"]
+    # Only a version's name has an address: the routing errors and anything odd in a state get none.
+    assert call("addressOf", [[name, *local] for name in ("error404", "", "v12345", "v1:80", "x1", None)]) == [""] * 6
 
 
 def test_pin_wins_over_sticky_key_and_weight():

@@ -1,13 +1,15 @@
-"""Deploy and retire change the set of versions (one reload each); status reports live figures."""
+"""Deploy and retire change the set of versions (routing state only: the gateway is not reloaded); status
+reports live figures."""
 import json
 import time
 
-from canary.backends.local import pid_alive
+from canary.backends.local import child_pids, pid_alive
 from tests.lines import KNOWN_TEXTS, rendered_line
 
 
 def test_retire_then_deploy_changes_what_the_gateway_routes_to(stack, session):
     nginx_pid = pid_alive(stack.backend.run_dir / "gateway" / "nginx.pid")
+    workers = child_pids(nginx_pid)
     retired = stack.cli("retire", "v2")
     assert retired.returncode == 0, retired.stderr
     assert stack.store.read().deployed == ("v1",) and stack.store.read().canary is None
@@ -20,7 +22,8 @@ def test_retire_then_deploy_changes_what_the_gateway_routes_to(stack, session):
     assert deployed.returncode == 0, deployed.stderr
     assert stack.store.read().deployed == ("v1", "v2")
     assert set(stack.answered_by(session, 20, **{"X-Model-Version": "v2"})) == {"v2"}
-    assert pid_alive(stack.backend.run_dir / "gateway" / "nginx.pid") == nginx_pid  # reloaded, not restarted
+    assert pid_alive(stack.backend.run_dir / "gateway" / "nginx.pid") == nginx_pid
+    assert child_pids(nginx_pid) == workers  # not reloaded: the same worker routes to the version it found
 
 
 def test_status_reports_health_and_figures_per_version(stack, session):
