@@ -99,10 +99,8 @@ def section(mode: str = "local") -> list[str]:
     return [
         f"## Gateway (nginx + njs, {TITLES[mode]})", "",
         f"Overhead: {REQUESTS} POST /ocr each, direct to the v1 service and pinned to v1 through the gateway, "
-        "interleaved in one run; keep-alive from the client" + (
-            " and from the gateway to the version." if mode == "local" else
-            " (the gateway opens a new connection to the version per request: container names are resolved per "
-            "request)."), "",
+        "interleaved in one run; keep-alive from the client (the gateway opens a connection to the version per "
+        "request: it finds versions by name, so its config names none).", "",
         "| path | p50 | p95 |", "|---|---|---|",
         f"| direct to gunicorn | {direct_figures['median_ms']} ms | {direct_figures['p95_ms']} ms |",
         f"| through the gateway | {via_figures['median_ms']} ms | {via_figures['p95_ms']} ms |",
