@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ocr.preprocess import PreprocessOptions
@@ -25,9 +25,13 @@ from .train_config import LineSource, load_config
 CACHE_ROOT = Path(".cache")
 
 
-def cache_dir_for(source: LineSource, root: Path = CACHE_ROOT) -> Path:
-    """Lines drawn by different recipes or seeds never share a folder (shards are known by index only)."""
-    return root / f"lines-{source.recipe}-{source.data_seed}"
+def cache_dir_for(source: LineSource, options: PreprocessOptions, root: Path = CACHE_ROOT) -> Path:
+    """Lines drawn by different recipes, seeds or preprocessing never share a folder (shards are known by index
+    only, and stored preprocessed: a 48-row shard read as 32 rows is garbage). Default options add nothing."""
+    default = PreprocessOptions()
+    changed = "".join(f"-{field.name}={getattr(options, field.name)}" for field in fields(options)
+                      if getattr(options, field.name) != getattr(default, field.name))
+    return root / f"lines-{source.recipe}-{source.data_seed}{changed}"
 
 
 def shard_seed(data_seed: int, index: int) -> int:
@@ -58,7 +62,7 @@ def missing_jobs(config, cache_root: Path = CACHE_ROOT, shard_size: int = SHARD_
     jobs = []
     for index in range(max(source.shards for source in config.sources())):
         for source in config.sources():
-            path = cache_dir_for(source, cache_root) / f"shard_{index:05d}.npz"
+            path = cache_dir_for(source, config.preprocess, cache_root) / f"shard_{index:05d}.npz"
             if index < source.shards and not path.exists():
                 jobs.append(ShardJob(path, shard_seed(source.data_seed, index), config.preprocess, source.recipe,
                                      shard_size))

@@ -51,7 +51,7 @@ class LinePool:
 
     def __init__(self, cache_root: Path, config: TrainConfig, charset) -> None:
         self.config, self.charset = config, charset
-        self.folders = [(cache_dir_for(source, cache_root), source.shards) for source in config.sources()]
+        self.folders = [(cache_dir_for(source, config.preprocess, cache_root), source.shards) for source in config.sources()]
         self.loaded: set[Path] = set()
         self.images: list[np.ndarray] = []
         self.labels: list[list[int]] = []
@@ -114,7 +114,7 @@ def validation_lines(config: TrainConfig, cache_root: Path) -> Shard:
     """VALIDATION_LINES held-out lines of each source (rendered once, from a seed no shard uses)."""
     images, texts = [], []
     for source in config.sources():
-        path = cache_dir_for(source, cache_root) / "validation.npz"
+        path = cache_dir_for(source, config.preprocess, cache_root) / "validation.npz"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             save_shard(render_shard(shard_seed(source.data_seed, 99_999), VALIDATION_LINES, config.preprocess,
@@ -168,7 +168,7 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
     pool = LinePool(cache_root, config, charset)
     if pool.refresh() == 0:
         first = config.sources()[0]
-        fill_cache(cache_dir_for(first, cache_root), 1, first.data_seed, config.preprocess, quiet=quiet,
+        fill_cache(cache_dir_for(first, config.preprocess, cache_root), 1, first.data_seed, config.preprocess, quiet=quiet,
                    recipe=first.recipe)
         if pool.refresh() == 0:
             raise RuntimeError(f"no trainable lines under {cache_root}")

@@ -49,3 +49,15 @@ def test_torch_and_onnx_runtime_give_the_same_text_and_close_logits(version):
         assert actual.shape == expected.shape
         np.testing.assert_allclose(actual, expected, atol=2e-3, rtol=1e-3)
         assert (actual.argmax(-1) == expected.argmax(-1)).mean() > 0.99
+
+
+@pytest.mark.parametrize("height", [48, 64])
+def test_a_taller_model_takes_a_shorter_ones_weights_and_gives_a_frame_per_four_columns(height):
+    short = CRNN(CRNNConfig(num_classes=40))
+    tall = CRNN(CRNNConfig(num_classes=40, input_height=height))
+    tall.load_state_dict(short.state_dict())  # strict: every weight has the same shape
+    with torch.no_grad():
+        frames = tall.eval()(torch.full((2, 1, height, 200), 255.0))
+    assert frames.shape == (2, crnn.frame_count(200), 40)
+    with pytest.raises(AssertionError):
+        CRNN(CRNNConfig(num_classes=40, input_height=40))

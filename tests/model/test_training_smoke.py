@@ -20,9 +20,9 @@ def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys)
     config = dataclasses.replace(load_config("v1"), version="smoke", batch_size=8, checkpoint_every=2, shards=1,
                                  init_from=None, init_features_from="chars")
     cache = tmp_path / "cache"
-    fill_cache(cache_dir_for(config.sources()[0], cache), 1, config.data_seed, config.preprocess, shard_size=48,
+    fill_cache(cache_dir_for(config.sources()[0], config.preprocess, cache), 1, config.data_seed, config.preprocess, shard_size=48,
                quiet=True)
-    assert len(shard_paths(cache_dir_for(config.sources()[0], cache))) == 1
+    assert len(shard_paths(cache_dir_for(config.sources()[0], config.preprocess, cache))) == 1
 
     weights = tmp_path / "weights"
     weights.mkdir()

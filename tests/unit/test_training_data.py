@@ -70,9 +70,12 @@ def test_the_blind_set_is_fixed_latin_and_drawn_only_in_the_blind_faces():
     assert not {item.text for item in items} & {text for _, text in evaluation_texts()}
 
 
-def test_configs_with_another_recipe_or_data_seed_never_share_cached_shards(tmp_path):
-    folders = {cache_dir_for(LineSource(recipe, seed, 1), tmp_path) for recipe in RECIPES for seed in (1000, 2000)}
-    assert len(folders) == 2 * len(RECIPES)
+def test_configs_with_another_recipe_data_seed_or_preprocessing_never_share_cached_shards(tmp_path):
+    options = (PreprocessOptions(), PreprocessOptions(height=48), PreprocessOptions(gray="contrast"))
+    folders = {cache_dir_for(LineSource(recipe, seed, 1), option, tmp_path)
+               for recipe in RECIPES for seed in (1000, 2000) for option in options}
+    assert len(folders) == 2 * len(RECIPES) * len(options)
+    assert cache_dir_for(LineSource("codes", 1000, 1), PreprocessOptions(), tmp_path).name == "lines-codes-1000"
 
 
 def test_shards_rendered_by_several_processes_are_the_ones_one_process_renders(tmp_path):
@@ -94,7 +97,7 @@ def test_a_config_trains_on_its_own_recipe_and_on_every_further_source(tmp_path)
     assert config.sources() == [LineSource(config.recipe, config.data_seed, config.shards),
                                 LineSource("codes", 6100, 2)]
     for source, lines in zip(config.sources(), (3, 5)):
-        folder = cache_dir_for(source, tmp_path)
+        folder = cache_dir_for(source, config.preprocess, tmp_path)
         folder.mkdir()
         save_shard(Shard([np.full((32, 64), 255, np.uint8)] * lines, ["ab"] * lines), folder / "shard_00000.npz")
     assert LinePool(tmp_path, config, default_charset()).refresh() == 8

@@ -5,7 +5,7 @@ frame. Measured here: with conv features pre-trained on single characters, the s
 the all-blank plateau within ~150 steps (loss 8.3 -> 3.0 in 200 steps), where the plain stack was
 still all-blank at step 400.
 
-Input: float (batch, 1, 32, width) with pixel values 0..255 (the preprocess output, unscaled), so the
+Input: float (batch, 1, height, width) (height 32 or another multiple of 16) with pixel values 0..255 (the preprocess output, unscaled), so the
 scaling lives inside the exported graph and serving cannot forget it. Output: (batch, width // 4, classes).
 """
 from __future__ import annotations
@@ -50,14 +50,17 @@ def _conv_block(in_channels: int, out_channels: int, kernel=(3, 3), padding=(1, 
 class CRNN(nn.Module):
     def __init__(self, config: CRNNConfig) -> None:
         super().__init__()
-        assert config.input_height == 32, "the conv stack reduces exactly 32 rows to 1"
+        assert config.input_height % 16 == 0 and config.input_height >= 32, "32, 48, 64 ... rows"
         assert len(config.conv_channels) == 5, "five conv stages: 32 -> 16 -> 8 -> 4 -> 2 -> 1 rows"
         c1, c2, c3, c4, c5 = config.conv_channels
+        # The third pool takes H/4 rows to 4 (2 at height 32, 3 at 48): every weight has the same shape at
+        # every height, so a taller model starts from a 32-row one.
+        third = config.input_height // 16
         self.config = config
         self.features = nn.Sequential(
-            *_conv_block(1, c1), nn.MaxPool2d(2, 2),  # 16 x W/2
-            *_conv_block(c1, c2), nn.MaxPool2d(2, 2),  # 8 x W/4
-            *_conv_block(c2, c3), *_conv_block(c3, c3), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
+            *_conv_block(1, c1), nn.MaxPool2d(2, 2),  # H/2 x W/2
+            *_conv_block(c1, c2), nn.MaxPool2d(2, 2),  # H/4 x W/4
+            *_conv_block(c2, c3), *_conv_block(c3, c3), nn.MaxPool2d((third, 1), (third, 1)),  # 4 x W/4
             *_conv_block(c3, c4), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
             *_conv_block(c4, c5, kernel=(2, 3), padding=(0, 1)),  # 1 x W/4
         )
