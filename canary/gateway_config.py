@@ -29,12 +29,12 @@ class GatewayLayout:
     worker_dir: Path | None = None  # where the workers write (ejections.json); default run_dir
 
 
-def render(layout: GatewayLayout, load_module: bool = True) -> str:
+def render(layout: GatewayLayout) -> str:
     template = Template((GATEWAY_DIR / "nginx.conf.template").read_text(encoding="utf-8"))
     resolver = (f"    resolver {layout.resolver} valid=2s ipv6=off;\n    resolver_timeout 2s;"
                 if layout.resolver else "")
     return template.substitute(
-        load_module=f"load_module {JS_MODULE};" if load_module else "",
+        load_module=f"load_module {JS_MODULE};",
         user_directive=f"user {layout.user};" if layout.user else "",
         run_dir=layout.run_dir, gateway_dir=layout.script_dir, state_path=layout.state_path,
         listen=layout.listen, resolver=resolver,

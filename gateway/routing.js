@@ -1,6 +1,6 @@
 // Per-request routing for the OCR gateway (njs). The routing state is data: a small JSON file the
-// control tool replaces atomically, read on every request, so moving the weight or rolling back
-// never reloads nginx. Order: pin (X-Model-Version) > sticky key (X-Client-Id / cookie ocr_client)
+// control tool replaces atomically, read on every request, so moving the weight, rolling back,
+// deploying or retiring never reloads nginx. Order: pin (X-Model-Version) > sticky key (X-Client-Id / cookie ocr_client)
 // > weighted draw.
 
 var BUCKETS = 10000;
@@ -229,7 +229,7 @@ function addressOf(version, pattern, portBase) {
 function addressFrom(variable) {
     return function (r) {
         return addressOf(r.variables[variable], r.variables.version_address,
-                         Number(r.variables.version_port_base || 0));
+                         Number(r.variables.version_port_base));
     };
 }
 
