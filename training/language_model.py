@@ -52,9 +52,9 @@ def english_word_weights() -> tuple[list[str], list[float]]:
 
 
 def chinese_sentences(rng: random.Random) -> list[str]:
-    """Runs of words drawn by frequency (jieba's dictionary), with punctuation now and then: which characters
+    """Runs of words drawn by sqrt(frequency) (jieba's dictionary), with punctuation now and then: which characters
     make words, and which words are common, though not which follow which."""
-    words, cumulative = chinese_words()
+    words, cumulative = chinese_words(power=0.5)  # how the committed model was counted
     sentences = []
     for _ in range(CHINESE_SENTENCES):
         parts = rng.choices(words, cum_weights=cumulative, k=rng.randint(2, 8))

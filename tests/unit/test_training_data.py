@@ -1,5 +1,6 @@
 """Pure pieces of the training pipeline: determinism, exclusion of evaluation texts, batching, schedule."""
 import random
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -8,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from ocr.charset import default_charset
 from ocr.preprocess import PreprocessOptions
-from training.corpus import CATEGORIES, CODES, TextSampler
+from training.corpus import CATEGORIES, CODES, TextSampler, chinese_characters, chinese_words
 from training.dataset import RECIPES, Recipe, Shard, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set, evaluation_texts
 from training.evaluate import score
@@ -37,6 +38,22 @@ def test_codes_draw_rare_letters_as_often_as_common_ones():
     letters = "".join(sampler.sample(CODES) for _ in range(3000)).lower()
     counts = {letter: letters.count(letter) for letter in "qzxjeta"}
     assert min(counts.values()) > 0.6 * max(counts.values())  # word text gives q about 1/100 of e
+
+
+def test_chinese_lines_draw_characters_about_as_often_as_text_uses_them_and_keep_the_rare_ones():
+    words, cumulative = chinese_words(power=1.0)
+    usage = Counter()  # how often text uses each character, by jieba's word counts
+    for word, before, total in zip(words, [0.0, *cumulative], cumulative):
+        for char in word:
+            usage[char] += total - before
+    commonest = {char for char, _ in usage.most_common(500)}
+    sampler = TextSampler(random.Random(3))
+    drawn = "".join(sampler.sample("zh") for _ in range(3000))
+    hanzi = [char for char in drawn if char in set(chinese_characters())]
+    common_share = sum(char in commonest for char in hanzi) / len(hanzi)
+    text_share = sum(usage[char] for char in commonest) / sum(usage.values())
+    assert abs(common_share - text_share) < 0.08  # sqrt(frequency) drew them 20 points less often than text
+    assert len(set(hanzi) - commonest) > 1500  # rare characters still come
 
 
 def test_evaluation_and_training_fonts_never_overlap():
