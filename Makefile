@@ -50,10 +50,12 @@ training/checkpoints/chars.pt:
 	$(MAKE) deps
 	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.pretrain_chars --minutes 21
 
-# A stage config (e.g. v2-stage1) trains weights that a later config warm-starts from (init_from).
+# A stage config (e.g. v2-stage1) trains weights that a later config warm-starts from (init_from). The tree keeps
+# only the weights today's versions start from; earlier stages' are restored from git history, else trained.
 training/checkpoints/%.pt: training/checkpoints/chars.pt
-	$(PY) -m training.render_cache --config $*
-	OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $*
+	git show "$$(git rev-list -1 HEAD -- $@)^:$@" > $@ 2>/dev/null || { rm -f $@; \
+	  $(PY) -m training.render_cache --config $* && \
+	  OMP_NUM_THREADS=$${TRAIN_THREADS:-1} $(PY) -m training.train --config $*; }
 
 WARM_START = $(shell sed -n 's|.*"init_from": "\(.*\)".*|training/checkpoints/\1.pt|p' training/configs/$(VERSION).json)
 
