@@ -18,7 +18,8 @@ from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, PROSE, SOURCE, TECH, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
-from .render import HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, render_line
+from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
+                     render_line)
 
 SHARD_SIZE = 2000
 BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
@@ -71,6 +72,8 @@ RECIPES = {
     # And hanzi in four more designs (fonts.HAN_EXTRA_FONTS).
     "photo_faces": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, REAL_TEXT),
     "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
+    # Screenshots: every face at the pixel sizes of user interfaces, hinted, flat, sometimes resized or JPEG.
+    "screen": Recipe(FACES_FONTS, 0.0, SCREEN, REAL_TEXT),
 }
 
 

@@ -29,6 +29,7 @@ class Augmentation:
     # equal luminance, so that training sees what the version's gray conversion makes of colour
     stretch_share: float = 0.0  # chance of a line drawn condensed or extended (narrow UI and sign faces)
     weight_share: float = 0.0  # chance of a line drawn bolder or lighter than its face (weights a family lacks)
+    screen: bool = False  # drawn as a screen draws it (_screen_line): none of the effects above
 
 
 CLEAN = Augmentation(probability=0.0)
@@ -52,9 +53,16 @@ PHOTO_COLOUR = replace(PHOTO, colour_share=0.5)
 # Every face in other widths and weights: a few hanzi families (and many Latin faces with one weight) stand for
 # the condensed, extended, bold and light faces of screens and signs.
 PHOTO_VARIED = replace(PHOTO_COLOUR, stretch_share=0.3, weight_share=0.3)
+# Screenshots: glyphs hinted at the pixel sizes of menus, buttons and status bars, on flat light or dark fills.
+SCREEN = Augmentation(min_size=10, max_size=22, tight_share=0.5, colour_share=0.35, screen=True)
+SUBPIXEL_SHARE = 0.25  # lines anti-aliased per colour stripe, as ClearType draws text on Windows
+DARK_SHARE = 0.3  # dark themes: light ink on a dark fill
+RESIZE_SHARE, JPEG_SHARE = 0.35, 0.3
 
 
 def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation = TRAIN) -> Image.Image:
+    if augmentation.screen:
+        return _screen_line(text, font, rng, augmentation)
     size = rng.randint(augmentation.min_size, augmentation.max_size)
     face = load_font(font, size)
     left, top, right, bottom = face.getbbox(text)
@@ -109,6 +117,45 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     if augmentation.colour_share and rng.random() < augmentation.colour_share:
         image = _in_colour(image, rng)
     return image
+
+
+def _screen_line(text: str, font: FontSpec, rng: random.Random, augmentation: Augmentation) -> Image.Image:
+    """Crisp glyphs at 10-22 px (FreeType hints them for the pixel grid, as screens show them), then what a
+    screenshot goes through before it is read: a resize (a HiDPI capture halved, a thumbnail enlarged), JPEG."""
+    size = rng.randint(augmentation.min_size, augmentation.max_size)
+    subpixel = rng.random() < SUBPIXEL_SHARE
+    scale = 3 if subpixel else 1  # subpixel lines are drawn three times larger, then each third becomes a stripe
+    face = load_font(font, size * scale)
+    left, top, right, bottom = face.getbbox(text)
+    loose = 2 if rng.random() < augmentation.tight_share else 6  # a detector's box, or a widget's padding
+    margin_x, margin_top, margin_bottom = (rng.randint(0, max(1, size * loose // 10)) * scale for _ in range(3))
+    dark = rng.random() < DARK_SHARE
+    paper, ink = (rng.randint(0, 70), rng.randint(170, 255)) if dark else (rng.randint(190, 255), rng.randint(0, 100))
+    image = Image.new("L", (right - left + 2 * margin_x, bottom - top + margin_top + margin_bottom), paper)
+    _draw(image, (margin_x - left, margin_top - top), text, face, ink, 0.0)
+    if subpixel:
+        image = _subpixel(image)
+    elif rng.random() < augmentation.colour_share:
+        image = colourize(image, *_colour_pair(rng))
+    if rng.random() < RESIZE_SHARE:
+        factor = rng.uniform(0.5, 1.6)
+        image = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
+                             rng.choice([Image.NEAREST, Image.BILINEAR, Image.BICUBIC, Image.LANCZOS]))
+    if rng.random() < JPEG_SHARE:
+        image = _jpeg(image, quality=rng.randint(40, 92))
+    return image
+
+
+def _subpixel(image: Image.Image) -> Image.Image:
+    """A line drawn at three times its size, as an LCD shows it with subpixel anti-aliasing: each pixel's red,
+    green and blue stripes take the coverage of their own third, softened across neighbouring stripes (the
+    filter ClearType applies), which leaves coloured fringes on every stem."""
+    coverage = np.asarray(image.resize((image.width, max(1, image.height // 3)), Image.BOX), dtype=np.float32)
+    padded = np.pad(coverage, ((0, 0), (2, 2)), mode="edge")
+    stripes = sum(weight * padded[:, shift: shift + coverage.shape[1]] for shift, weight in enumerate((1, 2, 3, 2, 1))) / 9
+    height, width = stripes.shape[0], stripes.shape[1] // 3
+    pixels = stripes[:, : width * 3].reshape(height, width, 3)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def colourize(image: Image.Image, ink: tuple[int, int, int], paper: tuple[int, int, int]) -> Image.Image:

@@ -291,6 +291,23 @@ def test_photo_recipe_crops_tight_and_its_camera_effects_keep_the_ink():
     assert PHOTO.tight_share and PHOTO.photo_share and RECIPES["photo"].augmentation is PHOTO
 
 
+def test_screen_lines_are_drawn_at_interface_pixel_sizes_and_subpixel_ones_fringe_their_stems_in_colour():
+    from training.render import SCREEN, _subpixel
+
+    font = fonts_for("Settings", TRAIN_FONTS)[0]
+    screen = [render_line("Settings", font, random.Random(seed), SCREEN).height for seed in range(30)]
+    page = [render_line("Settings", font, random.Random(seed), CLEAN_AUGMENTATION).height for seed in range(30)]
+    assert np.median(screen) < 30 < np.median(page)  # 10-22 px glyphs, where other recipes draw 24-96 px
+    stem = Image.new("L", (60, 30), 255)
+    ImageDraw.Draw(stem).rectangle((28, 0, 34, 29), fill=0)  # a dark stem starting and ending mid-pixel
+    lcd = np.asarray(_subpixel(stem), dtype=np.int64)
+    assert lcd.shape == (10, 20, 3)
+    assert (lcd[:, 0] == 255).all() and (lcd[:, -1] == 255).all()  # the paper stays white to the edges
+    edges = [lcd[0, column] for column in (9, 11)]
+    assert all(pixel.max() - pixel.min() > 40 for pixel in edges)  # coloured fringes either side of the stem
+    assert edges[0][0] > edges[0][2] and edges[1][0] < edges[1][2]  # red before it, blue after it
+
+
 def test_varied_lines_are_condensed_or_extended_and_bolder_or_lighter_but_never_lose_their_strokes():
     from training.render import PHOTO_COLOUR, PHOTO_VARIED
 
