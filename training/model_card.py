@@ -10,6 +10,7 @@ from ocr.manifest import load_version
 from .dataset import RECIPES, PageCrops
 from .evalpages import KINDS
 from .evaluate import COLOUR_GROUPS, REPORT_GROUPS, UI_GROUPS
+from .render import DARK_SHARE, JPEG_SHARE, RESIZE_SHARE, SUBPIXEL_SHARE
 from .train_config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,10 @@ GRAY_WORDS = {"luminance": "luminance", "contrast": "colour projected on each li
 
 
 def augmentation_description(augmentation) -> str:
+    if augmentation.screen:
+        return (f"drawn as screens draw them: glyphs hinted at {augmentation.min_size}-{augmentation.max_size} px on flat "
+                f"fills ({DARK_SHARE:.0%} dark), {SUBPIXEL_SHARE:.0%} with subpixel colour fringes, "
+                f"{augmentation.colour_share:.0%} of the rest in colour, {RESIZE_SHARE:.0%} resized, {JPEG_SHARE:.0%} JPEG")
     shares = {"letter-spaced": augmentation.spaced_share, "sheared like italics": augmentation.slant_share,
               "of those holding a 9 drawing it as a bowl on a straight stem": augmentation.stem_nine_share,
               "cut tight like a detector's crop (40% of them with bits of the neighbouring lines)":
@@ -215,7 +220,8 @@ def further_sources_line(config: dict) -> list[str]:
         recipe = RECIPES[source["recipe"]]
         what = ("lines cut from composed pages by the served text detector and crop, labelled with the line "
                 "each box covers" if isinstance(recipe, PageCrops) else
-                f"{len(recipe.fonts)} faces, {recipe.hard_share:.0%} hard lines")
+                f"{len(recipe.fonts)} faces, {recipe.hard_share:.0%} hard lines" +
+                (f"; {augmentation_description(recipe.augmentation)}" if recipe.augmentation.screen else ""))
         described.append(f"{source['shards']} shards of recipe `{source['recipe']}` (data seed {source['data_seed']}: "
                          f"{what})")
     return ["- Trained together with: " + "; ".join(described) + "."]
