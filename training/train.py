@@ -73,6 +73,14 @@ class LinePool:
                 self.labels.append(label)
 
 
+def log_probs_of(model: CRNN, images: torch.Tensor, precision: str) -> torch.Tensor:
+    """(frames, batch, classes) log-probabilities for the CTC loss. Under "bf16" the network runs in bfloat16
+    (its weights stay float32) and the softmax in float32, where the loss needs the precision."""
+    with torch.autocast(images.device.type, torch.bfloat16, enabled=precision == "bf16"):
+        logits = model(images)
+    return logits.float().log_softmax(-1).permute(1, 0, 2)
+
+
 def set_features_frozen(model: CRNN, frozen: bool) -> None:
     """Frozen: no gradients and fixed BatchNorm statistics for the conv stack (cheaper steps, too)."""
     for parameter in model.features.parameters():
@@ -157,7 +165,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             model.features.load_state_dict(
                 torch.load(weights_dir / f"{config.init_features_from}.pt", weights_only=True))
             print(f"conv features from {config.init_features_from}", flush=True)
-    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps on {device}", flush=True)
+    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps on {device} ({config.precision})",
+          flush=True)
     model.to(device)
     for values in optimizer.state.values():  # a resumed optimizer's moments follow the model
         for key, value in values.items():
@@ -187,7 +196,7 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
                 group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
             images, targets, input_lengths, target_lengths = make_batch(
                 [pool.images[i] for i in indices], [pool.labels[i] for i in indices])
-            log_probs = model(images.to(device)).log_softmax(-1).permute(1, 0, 2)  # (frames, batch, classes)
+            log_probs = log_probs_of(model, images.to(device), config.precision)
             loss = ctc(log_probs, targets.to(device), input_lengths, target_lengths)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

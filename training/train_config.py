@@ -8,6 +8,7 @@ from pathlib import Path
 from ocr.preprocess import PreprocessOptions
 
 CONFIG_DIR = Path(__file__).parent / "configs"
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class TrainConfig:
     # Further sources trained on together with (recipe, data_seed, shards), e.g. an earlier stage's recipe so
     # that what it taught is kept: [{"recipe": "codes", "data_seed": 6100, "shards": 12}].
     also: tuple[dict, ...] = ()
+    # "bf16": the forward and backward passes in bfloat16 (torch.autocast; weights, optimizer, CTC loss and
+    # validation stay float32). Measured here: 5-6x faster steps on this CPU's AMX units than "fp32".
+    precision: str = "fp32"
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise TypeError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
 
     def sources(self) -> list[LineSource]:
         return [LineSource(self.recipe, self.data_seed, self.shards), *(LineSource(**extra) for extra in self.also)]

@@ -1,0 +1,44 @@
+"""Training in bfloat16 (a config's "precision": "bf16") computes what float32 does, closely enough to learn from."""
+import pytest
+import torch
+from torch import nn
+
+from ocr.charset import default_charset
+from tests.helpers import ROOT
+from training.dataset import render_shard
+from training.train import build_model, log_probs_of, make_batch
+from training.train_config import load_config
+
+pytestmark = pytest.mark.slow
+
+
+def gradients(model, batch, precision: str) -> torch.Tensor:
+    images, targets, input_lengths, target_lengths = batch
+    model.zero_grad()
+    log_probs = log_probs_of(model, images, precision)
+    nn.CTCLoss(blank=0, zero_infinity=True)(log_probs, targets, input_lengths, target_lengths).backward()
+    return torch.cat([parameter.grad.flatten() for parameter in model.parameters()]), log_probs.detach()
+
+
+def test_a_bf16_step_follows_the_fp32_gradient_and_reads_the_same_lines():
+    config = load_config("v2")
+    charset = default_charset()
+    model = build_model(config, charset.num_classes)
+    model.load_state_dict(torch.load(ROOT / "training" / "checkpoints" / "v2.pt", weights_only=True))
+    model.eval()  # the same network both times: no dropout masks drawn (gradients flow all the same)
+    shard = render_shard(7, 16, config.preprocess, frozenset())
+    batch = make_batch(shard.images, [charset.encode(text) for text in shard.texts])
+    exact, exact_log_probs = gradients(model, batch, "fp32")
+    half, half_log_probs = gradients(model, batch, "bf16")
+    assert half_log_probs.dtype == torch.float32  # the loss is taken in float32
+    assert not torch.equal(half_log_probs, exact_log_probs)  # the network did run in bfloat16
+    assert torch.nn.functional.cosine_similarity(exact, half, dim=0) > 0.99  # measured 0.999
+    agree = (half_log_probs.argmax(-1) == exact_log_probs.argmax(-1)).float().mean()
+    assert agree > 0.995  # the frame-by-frame best classes: what greedy decoding reads
+
+
+def test_an_unknown_precision_is_refused(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text((ROOT / "training" / "configs" / "v2.json").read_text().replace('"seed"', '"precision": "fp8", "seed"'))
+    with pytest.raises(ValueError, match="precision"):
+        load_config(str(path))
