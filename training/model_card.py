@@ -261,7 +261,8 @@ def render_card(version: str) -> str:
         "",
         "## How it was trained",
         f"- {training['steps']} steps of batch {config['batch_size']} ({training['lines_seen']:,} lines) in "
-        f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s); AdamW, peak lr "
+        f"{training['duration_s'] / 60:.0f} min on {training['threads']} CPU thread(s)"
+        f"{' in bfloat16 autocast' if config.get('precision') == 'bf16' else ''}; AdamW, peak lr "
         f"{config['peak_lr']}, {config['warmup_fraction']:.0%} warm-up then cosine; "
         f"{start_description(config)}.",
         f"- Data: synthetic lines rendered from {len(recipe.fonts)} Debian font faces (training fonts only; "
