@@ -9,7 +9,8 @@ from pathlib import Path
 
 from canary.backends.docker import engine_reachable
 
-from . import docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency, swarm
+from . import (docker_stack, gateway, line_peers, model_latency, pages, reliability, service_latency, swarm,
+               training_step)
 from .report import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def machine() -> str:
 # them alone and puts them in place in BENCHMARKS.md.
 LOCAL_SECTIONS = {"model_latency": model_latency.section, "line_peers": line_peers.section, "pages": pages.section,
                   "service_latency": service_latency.section, "gateway": lambda: gateway.section("local"),
-                  "reliability": reliability.section}
+                  "reliability": reliability.section, "training_step": training_step.section}
 
 
 def measure_alone(names: list[str]) -> None:
