@@ -4,11 +4,9 @@ from __future__ import annotations
 import random
 
 import torch
-from torch import nn
-
 from ocr.charset import default_charset
 from training.dataset import RECIPES, bucketed_batches, render_shard
-from training.train import build_model, log_probs_of, make_batch
+from training.train import build_model, make_batch, training_step
 from training.train_config import load_config
 
 from .stats import summary, time_calls
@@ -25,14 +23,10 @@ def section() -> list[str]:
     kept = [i for i, image in enumerate(shard.images) if image.shape[1] <= config.max_train_width]
     batches = [make_batch([shard.images[kept[i]] for i in indices], [charset.encode(shard.texts[kept[i]]) for i in indices])
                for indices in bucketed_batches([shard.images[i].shape[1] for i in kept], config.batch_size, random.Random(0))]
-    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
 
     def one_pass(precision: str) -> None:
-        for images, targets, input_lengths, target_lengths in batches:
-            loss = ctc(log_probs_of(model, images, precision), targets, input_lengths, target_lengths)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+        for batch in batches:
+            training_step(model, optimizer, batch, precision)
 
     widths = sorted(batch[0].shape[3] for batch in batches)
     lines = [f"## Training step (v2's network, batches of {config.batch_size} photo lines, AdamW)", "",

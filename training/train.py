@@ -81,6 +81,20 @@ def log_probs_of(model: CRNN, images: torch.Tensor, precision: str) -> torch.Ten
     return logits.float().log_softmax(-1).permute(1, 0, 2)
 
 
+CTC_LOSS = nn.CTCLoss(blank=0, zero_infinity=True)
+
+
+def training_step(model: CRNN, optimizer: torch.optim.Optimizer, batch, precision: str, device: str = "cpu") -> torch.Tensor:
+    """One optimizer step on a make_batch batch; returns the (detached) CTC loss."""
+    images, targets, input_lengths, target_lengths = batch
+    loss = CTC_LOSS(log_probs_of(model, images.to(device), precision), targets.to(device), input_lengths, target_lengths)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    optimizer.step()
+    return loss.detach()
+
+
 def set_features_frozen(model: CRNN, frozen: bool) -> None:
     """Frozen: no gradients and fixed BatchNorm statistics for the conv stack (cheaper steps, too)."""
     for parameter in model.features.parameters():
@@ -182,7 +196,6 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
         if pool.refresh() == 0:
             raise RuntimeError(f"no trainable lines under {cache_root}")
 
-    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     model.train()
     progress = tqdm(total=max_steps, initial=step, disable=quiet, mininterval=10, desc=config.version)
     started = time.monotonic() - elapsed
@@ -194,14 +207,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             set_features_frozen(model, step < config.frozen_feature_steps)
             for group in optimizer.param_groups:
                 group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
-            images, targets, input_lengths, target_lengths = make_batch(
-                [pool.images[i] for i in indices], [pool.labels[i] for i in indices])
-            log_probs = log_probs_of(model, images.to(device), config.precision)
-            loss = ctc(log_probs, targets.to(device), input_lengths, target_lengths)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
+            batch = make_batch([pool.images[i] for i in indices], [pool.labels[i] for i in indices])
+            loss = training_step(model, optimizer, batch, config.precision, device)
             step += 1
             lines_seen += len(indices)
             progress.update(1)

@@ -49,7 +49,8 @@ def test_chinese_lines_draw_characters_about_as_often_as_text_uses_them_and_keep
     commonest = {char for char, _ in usage.most_common(500)}
     sampler = TextSampler(random.Random(3))
     drawn = "".join(sampler.sample("zh") for _ in range(3000))
-    hanzi = [char for char in drawn if char in set(chinese_characters())]
+    charset_hanzi = set(chinese_characters())
+    hanzi = [char for char in drawn if char in charset_hanzi]
     common_share = sum(char in commonest for char in hanzi) / len(hanzi)
     text_share = sum(usage[char] for char in commonest) / sum(usage.values())
     assert abs(common_share - text_share) < 0.08  # sqrt(frequency) drew them 20 points less often than text
