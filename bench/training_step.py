@@ -6,7 +6,7 @@ import random
 import torch
 from ocr.charset import default_charset
 from training.dataset import RECIPES, bucketed_batches, render_shard
-from training.train import build_model, make_batch, training_step
+from training.train import build_model, make_batch, native_bf16, training_step
 from training.train_config import load_config
 
 from .stats import summary, time_calls
@@ -29,10 +29,12 @@ def section() -> list[str]:
             training_step(model, optimizer, batch, precision)
 
     widths = sorted(batch[0].shape[3] for batch in batches)
+    bf16 = "in hardware" if native_bf16("cpu") else "emulated (training falls back to float32 here)"
     lines = [f"## Training step (v2's network, batches of {config.batch_size} photo lines, AdamW)", "",
              f"{len(batches)} width-bucketed batches as training draws them ({widths[0]}-{widths[-1]} px at "
              f"{config.preprocess.height} rows); per step, over {ROUNDS} passes per precision, the precisions alternating "
-             "in one run. bf16: torch.autocast (weights, loss and optimizer in float32).", "",
+             "in one run. bf16: torch.autocast (weights, loss and optimizer in float32). This CPU: "
+             f"{torch.backends.cpu.get_cpu_capability()}, bfloat16 {bf16}.", "",
              "| threads | float32 median | float32 p95 | bfloat16 median | bfloat16 p95 | speed-up |", "|---|---|---|---|---|---|"]
     for threads in (1, 2):
         torch.set_num_threads(threads)

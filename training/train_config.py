@@ -45,8 +45,9 @@ class TrainConfig:
     # that what it taught is kept: [{"recipe": "codes", "data_seed": 6100, "shards": 12}].
     also: tuple[dict, ...] = ()
     # "bf16": the forward and backward passes in bfloat16 (torch.autocast; weights, optimizer, CTC loss and
-    # validation stay float32). `make bench`: 1.7x faster steps than "fp32" on this CPU (AMX), alone; on a core shared
-    # with another process, 5x (0.4 vs 2.2 s a step).
+    # validation stay float32). `make bench`: 1.7x faster steps than "fp32" on a CPU with AMX, alone; on a core
+    # shared with another process, 5x (0.4 vs 2.2 s a step). Where bfloat16 would be emulated (no AMX nor
+    # AVX512-BF16) training falls back to "fp32" (train.precision_on).
     precision: str = "fp32"
 
     def __post_init__(self) -> None:

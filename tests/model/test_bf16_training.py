@@ -7,7 +7,7 @@ import torch
 from ocr.charset import default_charset
 from tests.helpers import ROOT
 from training.dataset import render_shard
-from training.train import CTC_LOSS, build_model, log_probs_of, make_batch
+from training.train import CTC_LOSS, build_model, log_probs_of, make_batch, precision_on
 from training.train_config import load_config
 
 pytestmark = pytest.mark.slow
@@ -44,3 +44,13 @@ def test_an_unknown_precision_is_refused(tmp_path):
     path.write_text(json.dumps({**config, "precision": "fp8"}))
     with pytest.raises(ValueError, match="precision"):
         load_config(str(path))
+
+
+def test_bf16_falls_back_to_fp32_only_where_it_would_be_emulated(monkeypatch):
+    for avx512_bf16, amx in ((False, False), (True, False), (False, True)):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+        native = avx512_bf16 or amx
+        assert precision_on("bf16", "cpu") == ("bf16" if native else "fp32")
+        assert precision_on("fp32", "cpu") == "fp32"
+        assert precision_on("bf16", "cuda") == "bf16"  # the GPUs lent here compute in bfloat16
