@@ -1,6 +1,7 @@
 """Build the character language model the beam search reads with (ocr.language_model), from text
 ../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
-words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by frequency.
+words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by sqrt(frequency) (by frequency itself, as the training
+lines draw them, every blind set read worse: training/experiments/lm-chinese-frequency-evaluation.json).
 
 Everything is counted in lower case: the model is blind to letter case (ocr.language_model), so "The" at the start
 of a sentence counts as "the" does, and the table holds no upper-case n-grams it would never look up.
@@ -10,6 +11,7 @@ what the decoder's settings are chosen on (training/decoder_settings.py), so the
 model has not counted, and on none of the evaluation sets.
 
     python -m training.language_model            # writes training/language_models/chars-5.json.gz
+    python -m training.language_model --chinese-power 1.0 --out DIR   # an experiment's model
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ ORDER = 5
 HELD_OUT_SHARE = 10  # one line in ten
 SEED = 20261202
 CHINESE_SENTENCES = 400_000
+CHINESE_POWER = 0.5  # words by sqrt(frequency): how the committed model was counted (1.0 read worse)
 ENGLISH_WORDS = 50_000
 MIN_COUNT = 10.0
 _ZH_PUNCTUATION = "，，，。、；：？！"
@@ -51,10 +54,10 @@ def english_word_weights() -> tuple[list[str], list[float]]:
     return words, [word_frequency(word, "en") for word in words]
 
 
-def chinese_sentences(rng: random.Random) -> list[str]:
-    """Runs of words drawn by sqrt(frequency) (jieba's dictionary), with punctuation now and then: which characters
+def chinese_sentences(rng: random.Random, power: float = CHINESE_POWER) -> list[str]:
+    """Runs of words drawn by frequency**power (jieba's dictionary), with punctuation now and then: which characters
     make words, and which words are common, though not which follow which."""
-    words, cumulative = chinese_words(power=0.5)  # how the committed model was counted
+    words, cumulative = chinese_words(power=power)
     sentences = []
     for _ in range(CHINESE_SENTENCES):
         parts = rng.choices(words, cum_weights=cumulative, k=rng.randint(2, 8))
@@ -63,11 +66,11 @@ def chinese_sentences(rng: random.Random) -> list[str]:
     return sentences
 
 
-def build(order: int = ORDER, min_count: float = MIN_COUNT) -> CharLanguageModel:
-    return from_counts(ngram_counts(order), order, min_count)
+def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER) -> CharLanguageModel:
+    return from_counts(ngram_counts(order, chinese_power), order, min_count)
 
 
-def ngram_counts(order: int) -> dict[str, float]:
+def ngram_counts(order: int, chinese_power: float = CHINESE_POWER) -> dict[str, float]:
     charset = default_charset()
     lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
@@ -77,7 +80,7 @@ def ngram_counts(order: int) -> dict[str, float]:
     # punctuation of real sentences.
     scale = real_total / sum(weights[i] * (len(word) + 2) for i, word in enumerate(words))
     _merge(counts, count_ngrams(words, order, [weight * scale for weight in weights]))
-    chinese = chinese_sentences(random.Random(SEED))
+    chinese = chinese_sentences(random.Random(SEED), chinese_power)
     _merge(counts, count_ngrams(chinese, order))
     return counts
 
@@ -90,10 +93,13 @@ def _merge(into: dict[str, float], counts: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--order", type=int, default=ORDER)
+    parser.add_argument("--chinese-power", type=float, default=CHINESE_POWER,
+                        help="Chinese words drawn by frequency**power (an experiment's model: write it with --out)")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
-    model = build(args.order)
-    MODELS_DIR.mkdir(exist_ok=True)
-    path = MODELS_DIR / f"chars-{args.order}.json.gz"
+    model = build(args.order, chinese_power=args.chinese_power)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"chars-{args.order}.json.gz"
     model.save(path)
     print(f"{path}: {len(model.steps):,} n-grams, {path.stat().st_size / 1e6:.1f} MB")
 
