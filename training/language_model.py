@@ -1,7 +1,8 @@
 """Build the character language model the beam search reads with (ocr.language_model), from text
 ../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
-words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by sqrt(frequency) (by frequency itself, as the training
-lines draw them, every blind set read worse: training/experiments/lm-chinese-frequency-evaluation.json).
+words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by sqrt(frequency)
+(by frequency itself, as the training lines draw them, every blind set read worse:
+training/experiments/lm-chinese-frequency-evaluation.json).
 
 Everything is counted in lower case: the model is blind to letter case (ocr.language_model), so "The" at the start
 of a sentence counts as "the" does, and the table holds no upper-case n-grams it would never look up.

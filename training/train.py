@@ -83,7 +83,7 @@ def log_probs_of(model: CRNN, images: torch.Tensor, precision: str) -> torch.Ten
 
 def native_bf16(device: str) -> bool:
     """Whether this device computes in bfloat16 itself. A CPU without AVX512-BF16 or AMX has torch emulate it:
-    14x slower a step than float32 on an AMD EPYC with AVX2 (1.7x faster on a Xeon with AMX, `make bench`).
+    14x slower a step than float32 on an AMD EPYC with AVX2 (1.7x faster on a CPU with AMX, `make bench`).
     torch.cpu's probes are private but are what torch itself dispatches on; torch is pinned."""
     return device != "cpu" or torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
@@ -193,8 +193,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             print(f"conv features from {config.init_features_from}", flush=True)
     precision = precision_on(config.precision, device)
     fallback = f", {config.precision} would be emulated here" if precision != config.precision else ""
-    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps on {device} ({precision}{fallback})",
-          flush=True)
+    print(f"{config.version}: {parameter_count(model):,} parameters, {max_steps} steps on {device} "
+          f"({precision}{fallback})", flush=True)
     model.to(device)
     for values in optimizer.state.values():  # a resumed optimizer's moments follow the model
         for key, value in values.items():
