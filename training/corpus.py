@@ -20,6 +20,7 @@ CATEGORIES = ("en", "num", "zh", "mixed")  # the evaluation set's categories (it
 CODES = "codes"
 # Training only (the "photo" recipe): real text and the strings people photograph and screenshot.
 PROSE, SOURCE, TECH, ZH_TEXT = "prose", "source", "tech", "zh_text"
+ZH_DOCS = "zh_docs"  # real Chinese sentences (text_sources.chinese_documentation_lines)
 _ZH_PUNCTUATION = "，。、；：？！"
 _EN_PUNCTUATION = ",.;:?!"
 UNIFORM_HANZI = 0.08  # share of Chinese draws that are one character drawn uniformly (the rest: words by frequency)
@@ -153,6 +154,18 @@ class TextSampler:
         from .text_sources import python_source_lines
 
         return self._window(self.rng.choice(python_source_lines()))
+
+    def _zh_docs(self) -> str:
+        from .text_sources import chinese_documentation_lines
+
+        line = self.rng.choice(chinese_documentation_lines())
+        length = self.rng.randint(4, 24)
+        if len(line) <= length:
+            return line
+        # A page wraps a long sentence and a detector splits it at wide gaps: mostly from a clause's start.
+        starts = [0] + [i + 1 for i, char in enumerate(line[:-length]) if char in "，。；：、,;:） "]
+        start = self.rng.choice(starts) if self.rng.random() < 0.7 else self.rng.randrange(len(line) - length + 1)
+        return line[start:start + length].strip()
 
     # --- Technical strings: paths, flags, URLs, versions, format specs, identifiers ------------------
     def _identifier(self) -> str:

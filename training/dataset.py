@@ -16,7 +16,7 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
-from .corpus import CODES, PROSE, SOURCE, TECH, ZH_TEXT, TextSampler
+from .corpus import CODES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
                      render_line)
@@ -32,6 +32,9 @@ WITH_CODES = {"zh": 0.2, "en": 0.22, "num": 0.2, "mixed": 0.2, CODES: 0.18}
 # Latin words, numbers and both widths of punctuation. The word-list categories stay as a third.
 REAL_TEXT = {PROSE: 0.2, SOURCE: 0.08, TECH: 0.1, ZH_TEXT: 0.2, "zh": 0.12, "en": 0.06, "num": 0.1, "mixed": 0.08,
              CODES: 0.06}
+# And a quarter real Chinese sentences (the word lists give words in no order), taken from the shares above.
+DOCS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.25, ZH_TEXT: 0.12, "zh": 0.08, "en": 0.05, "num": 0.08,
+             "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ RECIPES = {
     "page_crops": PageCrops(PHOTO_FONTS, REAL_TEXT),
     # Screenshots: every face at the pixel sizes of user interfaces, hinted, flat, sometimes resized or JPEG.
     "screen": Recipe(FACES_FONTS, 0.0, SCREEN, REAL_TEXT),
+    # The photo, screen and page recipes with real Chinese sentences (DOCS_TEXT).
+    "photo_docs": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, DOCS_TEXT),
+    "screen_docs": Recipe(FACES_FONTS, 0.0, SCREEN, DOCS_TEXT),
+    "page_crops_docs": PageCrops(PHOTO_FONTS, DOCS_TEXT),
 }
 
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
-import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +18,8 @@ from ocr.detection import DetectorSettings
 from ocr.manifest import FORMAT_VERSION, load_version, sha256_of, write_manifest
 from ocr.preprocess import PreprocessOptions
 
-ROOT = Path(__file__).resolve().parent.parent
-WHEEL_CACHE = ROOT / ".cache" / "wheels"
+from .wheels import ROOT, read_member
+
 
 
 @dataclass(frozen=True)
@@ -54,26 +51,6 @@ DEFAULT_DETECTOR = "ppocrv4-mobile"
 RECOGNIZER_FILE = "model.onnx"
 # What PaddleOCR's recognizers expect: BGR at height 48, scaled to [-1, 1]; lines up to 64:1.
 PADDLE_PREPROCESS = PreprocessOptions(height=48, max_width=3072, style="paddle")
-
-
-def wheel_path(requirement: str, cache: Path = WHEEL_CACHE) -> Path:
-    """The pinned wheel, downloaded once into the cache (pip, no dependencies)."""
-    name, version = requirement.split("==")
-    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
-    found = sorted(cache.glob(pattern))
-    if not found:
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-                        "--only-binary=:all:", requirement, "-d", str(cache)], check=True)
-        found = sorted(cache.glob(pattern))
-    if not found:
-        raise FileNotFoundError(f"pip did not leave a wheel for {requirement} in {cache}")
-    return found[0]
-
-
-def read_member(requirement: str, member: str) -> bytes:
-    with zipfile.ZipFile(wheel_path(requirement)) as wheel:
-        return wheel.read(member)
 
 
 def add_detector(version_dir: Path, source: str, settings: DetectorSettings = DetectorSettings()) -> dict:
