@@ -25,7 +25,7 @@ from ocr.charset import default_charset, normalize_text
 from ocr.language_model import CharLanguageModel, count_ngrams, from_counts
 
 from .corpus import chinese_words
-from .text_sources import documentation_lines, python_source_lines
+from .text_sources import chinese_documentation_lines, documentation_lines, python_source_lines
 
 MODELS_DIR = Path(__file__).parent / "language_models"
 ORDER = 5
@@ -67,11 +67,13 @@ def chinese_sentences(rng: random.Random, power: float = CHINESE_POWER) -> list[
     return sentences
 
 
-def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER) -> CharLanguageModel:
-    return from_counts(ngram_counts(order, chinese_power), order, min_count)
+def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER,
+          chinese_documentation: bool = False) -> CharLanguageModel:
+    return from_counts(ngram_counts(order, chinese_power, chinese_documentation), order, min_count)
 
 
-def ngram_counts(order: int, chinese_power: float = CHINESE_POWER) -> dict[str, float]:
+def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
+                 chinese_documentation: bool = False) -> dict[str, float]:
     charset = default_charset()
     lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
@@ -83,6 +85,9 @@ def ngram_counts(order: int, chinese_power: float = CHINESE_POWER) -> dict[str, 
     _merge(counts, count_ngrams(words, order, [weight * scale for weight in weights]))
     chinese = chinese_sentences(random.Random(SEED), chinese_power)
     _merge(counts, count_ngrams(chinese, order))
+    if chinese_documentation:  # real Chinese sentences: which words follow which (held-out lines left out)
+        documented = [normalize_text(line).lower() for line in chinese_documentation_lines() if not held_out(line)]
+        _merge(counts, count_ngrams([line for line in documented if charset.covers(line)], order))
     return counts
 
 
@@ -96,9 +101,11 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=ORDER)
     parser.add_argument("--chinese-power", type=float, default=CHINESE_POWER,
                         help="Chinese words drawn by frequency**power (an experiment's model: write it with --out)")
+    parser.add_argument("--chinese-documentation", action="store_true",
+                        help="count real Chinese sentences too (text_sources.chinese_documentation_lines)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
-    model = build(args.order, chinese_power=args.chinese_power)
+    model = build(args.order, chinese_power=args.chinese_power, chinese_documentation=args.chinese_documentation)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"chars-{args.order}.json.gz"
     model.save(path)

