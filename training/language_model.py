@@ -1,6 +1,7 @@
 """Build the character language model the beam search reads with (ocr.language_model), from text
 ../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
-words by their frequency (wordfreq), and Chinese text made of jieba's and wordfreq's words by sqrt(frequency)
+words by their frequency (wordfreq), Chinese sentences from a cloud SDK's API reference (text_sources), and Chinese
+text made of jieba's and wordfreq's words by sqrt(frequency)
 (by frequency itself, as the training lines draw them, every blind set read worse:
 training/experiments/lm-chinese-frequency-evaluation.json).
 
@@ -68,12 +69,12 @@ def chinese_sentences(rng: random.Random, power: float = CHINESE_POWER) -> list[
 
 
 def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER,
-          chinese_documentation: bool = False) -> CharLanguageModel:
+          chinese_documentation: bool = True) -> CharLanguageModel:
     return from_counts(ngram_counts(order, chinese_power, chinese_documentation), order, min_count)
 
 
 def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
-                 chinese_documentation: bool = False) -> dict[str, float]:
+                 chinese_documentation: bool = True) -> dict[str, float]:
     charset = default_charset()
     lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
@@ -85,7 +86,9 @@ def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
     _merge(counts, count_ngrams(words, order, [weight * scale for weight in weights]))
     chinese = chinese_sentences(random.Random(SEED), chinese_power)
     _merge(counts, count_ngrams(chinese, order))
-    if chinese_documentation:  # real Chinese sentences: which words follow which (held-out lines left out)
+    # Real Chinese sentences: which words follow which (held-out lines left out). Read v2's blind sets a little
+    # better than word runs alone (training/experiments/lm-docs-evaluation.json).
+    if chinese_documentation:
         documented = [normalize_text(line).lower() for line in chinese_documentation_lines() if not held_out(line)]
         _merge(counts, count_ngrams([line for line in documented if charset.covers(line)], order))
     return counts
@@ -101,8 +104,8 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=ORDER)
     parser.add_argument("--chinese-power", type=float, default=CHINESE_POWER,
                         help="Chinese words drawn by frequency**power (an experiment's model: write it with --out)")
-    parser.add_argument("--chinese-documentation", action="store_true",
-                        help="count real Chinese sentences too (text_sources.chinese_documentation_lines)")
+    parser.add_argument("--no-chinese-documentation", dest="chinese_documentation", action="store_false",
+                        help="leave the real Chinese sentences out (the model before lm-docs: an experiment's)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
     model = build(args.order, chinese_power=args.chinese_power, chinese_documentation=args.chinese_documentation)
