@@ -21,7 +21,6 @@ from ocr.preprocess import PreprocessOptions
 from .wheels import ROOT, read_member
 
 
-
 @dataclass(frozen=True)
 class WheelModels:
     requirement: str  # pinned: the same bytes on every machine (checked by sha256 in the manifest)
