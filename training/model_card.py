@@ -7,12 +7,12 @@ from pathlib import Path
 
 from ocr.manifest import load_version
 
-from .corpus import ZH_DOCS
+from .corpus import ZH_DOCS, ZH_LABELS
 from .dataset import RECIPES, PageCrops
 from .evalpages import KINDS
 from .evaluate import COLOUR_GROUPS, REPORT_GROUPS, UI_GROUPS
 from .render import DARK_SHARE, JPEG_SHARE, RESIZE_SHARE, SUBPIXEL_SHARE
-from .text_sources import CHINESE_DOCS_WHEEL
+from .text_sources import CHINESE_DOCS_WHEEL, CHINESE_LABEL_WHEELS
 from .train_config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,9 @@ def text_sources_note(recipe) -> str:
             "licences left out), the Python standard library's source, generated technical strings (paths, flags, "
             "URLs, versions, format specs) and UI-like Chinese mixing Latin, numbers and both punctuation widths"
             + ("; real Chinese sentences: the Chinese API reference in the docstrings of the pinned "
-               f"{CHINESE_DOCS_WHEEL} wheel" if ZH_DOCS in recipe.categories else ""))
+               f"{CHINESE_DOCS_WHEEL} wheel" if ZH_DOCS in recipe.categories else "")
+            + ("; real Chinese labels and messages: the quoted strings, comments and docstrings of the pinned "
+               f"{' and '.join(CHINESE_LABEL_WHEELS)} wheels" if ZH_LABELS in recipe.categories else ""))
 
 
 def metrics_table(evaluations: dict[str, dict], groups: tuple[str, ...] = REPORT_GROUPS) -> list[str]:

@@ -137,10 +137,10 @@ def validation_accuracy(model: CRNN, shard: Shard, charset, device: str = "cpu")
     return correct / len(shard.texts)
 
 
-def save_checkpoint(path: Path, model, optimizer, step: int, elapsed: float, lines_seen: int) -> None:
+def save_checkpoint(path: Path, model, optimizer, step: int, elapsed: float, lines_seen: int, threads: int) -> None:
     temporary = path.with_suffix(".tmp")
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                "elapsed_s": elapsed, "lines_seen": lines_seen}, temporary)
+                "elapsed_s": elapsed, "lines_seen": lines_seen, "threads": threads}, temporary)
     os.replace(temporary, path)
 
 
@@ -177,11 +177,14 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
     run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint_path = run_dir / "checkpoint.pt"
     step, elapsed, lines_seen = 0, 0.0, 0
+    # The threads that trained the last steps: exporting a finished run in another process must not claim its own.
+    threads = torch.get_num_threads()
     if checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=True, map_location="cpu")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step, elapsed, lines_seen = state["step"], state["elapsed_s"], state["lines_seen"]
+        threads = state.get("threads", threads) if step >= max_steps else threads
         print(f"resuming {config.version} at step {step}", flush=True)
     else:
         if config.init_from:
@@ -229,7 +232,7 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             progress.set_postfix(loss=f"{loss.item():.3f}", lines=lines_seen, pool=len(pool.images), refresh=False)
             if step % config.checkpoint_every == 0 or step == max_steps:
                 elapsed = time.monotonic() - started
-                save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen)
+                save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen, threads)
                 accuracy = validation_accuracy(model, validation, charset, device)
                 print(f"step {step} loss {loss.item():.3f} val_line_acc {accuracy:.3f} "
                       f"lines {lines_seen} elapsed {elapsed:.0f}s", flush=True)
@@ -242,8 +245,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
     torch.save(model.state_dict(), weights_path)
     if not config.export:
         return weights_path
-    stats = {"steps": step, "lines_seen": lines_seen, "duration_s": round(time.monotonic() - started, 1),
-             "parameters": parameter_count(model), "threads": torch.get_num_threads()}
+    stats = {"steps": step, "lines_seen": lines_seen, "duration_s": round(elapsed, 1),
+             "parameters": parameter_count(model), "threads": threads}
     return write_version_folder(model.eval(), config, charset, version_dir, stats)
 
 

@@ -3,6 +3,7 @@ import dataclasses
 import shutil
 
 import pytest
+import torch
 from PIL import Image
 
 from ocr.runtime import Recognizer
@@ -29,13 +30,20 @@ def test_smoke_training_writes_a_loadable_artifact_and_resumes(tmp_path, capsys)
     shutil.copy(ROOT / "training" / "checkpoints" / "chars.pt", weights)  # the recipe starts from these features
     arguments = dict(run_dir=tmp_path / "run", cache_root=cache, version_dir=tmp_path / "ocr-smoke",
                      weights_dir=weights, quiet=True)
+    threads = torch.get_num_threads()
     train(config, max_steps=2, **arguments)
     artifact = train(config, max_steps=4, **arguments)
     assert "resuming smoke at step 2" in capsys.readouterr().out
+    torch.set_num_threads(threads + 1)  # exporting the finished run again, in a process with other threads
+    try:
+        artifact = train(config, max_steps=4, **arguments)
+    finally:
+        torch.set_num_threads(threads)
     assert (tmp_path / "weights" / "smoke.pt").is_file()
 
     recognizer = Recognizer.from_directory(artifact.parent)
     assert recognizer.version == "smoke"
     assert recognizer.bundle.manifest["training"]["steps"] == 4
+    assert recognizer.bundle.manifest["training"]["threads"] == threads  # those that trained it
     result = recognizer.recognize([Image.new("L", (120, 40), 255)])[0]
     assert isinstance(result.text, str) and 0.0 <= result.confidence <= 1.0

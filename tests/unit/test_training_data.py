@@ -295,6 +295,25 @@ def test_chinese_documentation_lines_are_the_sentences_a_reader_sees_in_a_wheels
     assert lines == ("付费类型，取值：PRE_PAID - 包年包月，> 0 时有效。", "实例ID，形如：ins-xxxxxxxx。", "资源不存在。")
 
 
+def test_chinese_labels_are_the_quoted_strings_of_code_and_the_text_of_comments_across_wheels(tmp_path):
+    import zipfile
+
+    from training.text_sources import chinese_label_lines
+
+    with zipfile.ZipFile(tmp_path / "market-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("market/stock.py", "\n".join([
+            '    temp_df["融券余量"] = pd.to_numeric(temp_df["融券余量"], errors="coerce")',  # the label, once
+            "    columns = ['最新价', '涨跌幅', '量']",  # one hanzi: not a label
+            '    :return: 沪深京 A 股实时行情',
+            '    Desc: 东方财富网-数据中心',
+            '    f"{day}-单位净值"',  # a template, not what a table shows
+            '    "\\n=== 结算参数 ==="']))
+    with zipfile.ZipFile(tmp_path / "chat-2.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("chat/errors.py", "        # 请检查 Access Token 的有效期\n")
+    lines = chinese_label_lines(("market==1.0", "chat==2.0"), tmp_path)
+    assert lines == ("东方财富网-数据中心", "最新价", "沪深京 A 股实时行情", "涨跌幅", "融券余量", "请检查 Access Token 的有效期")
+
+
 def test_chinese_sentences_are_cut_mostly_at_a_clause_and_never_longer_than_a_line(monkeypatch):
     import training.text_sources as text_sources
 
@@ -302,6 +321,8 @@ def test_chinese_sentences_are_cut_mostly_at_a_clause_and_never_longer_than_a_li
     monkeypatch.setattr(text_sources, "chinese_documentation_lines", lambda: ("资源不存在。", sentence))
     sampler = TextSampler(random.Random(5))
     cuts = [sampler.sample("zh_docs") for _ in range(300)]
+    monkeypatch.setattr(text_sources, "chinese_label_lines", lambda: (sentence,))
+    assert all(cut in sentence and 4 <= len(cut) <= 24 for cut in (sampler.sample("zh_labels") for _ in range(30)))
     assert "资源不存在。" in cuts and all(cut in sentence or cut in "资源不存在。" for cut in cuts)
     long_cuts = [cut for cut in cuts if cut in sentence]
     assert all(4 <= len(cut) <= 24 for cut in long_cuts) and len(set(long_cuts)) > 20
