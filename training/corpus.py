@@ -9,6 +9,7 @@ import importlib.util
 import itertools
 import os
 import random
+import re
 import string
 from functools import lru_cache
 
@@ -22,6 +23,9 @@ CODES = "codes"
 PROSE, SOURCE, TECH, ZH_TEXT = "prose", "source", "tech", "zh_text"
 ZH_DOCS = "zh_docs"  # real Chinese sentences (text_sources.chinese_documentation_lines)
 ZH_LABELS = "zh_labels"  # real Chinese labels and messages (text_sources.chinese_label_lines)
+EN_MESSAGES = "en_messages"  # real English messages (text_sources.english_message_lines)
+# A %-spec or {} field where a program puts a value
+_PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-+ #0]*\d*(?:\.\d+)?[sdrifxXge]|\{\w*(?:![rs])?(?::[^{}]*)?\}")
 _ZH_PUNCTUATION = "，。、；：？！"
 _EN_PUNCTUATION = ",.;:?!"
 UNIFORM_HANZI = 0.08  # share of Chinese draws that are one character drawn uniformly (the rest: words by frequency)
@@ -155,6 +159,21 @@ class TextSampler:
         from .text_sources import python_source_lines
 
         return self._window(self.rng.choice(python_source_lines()))
+
+    def _en_messages(self) -> str:
+        """A message as a program shows it: mostly with its placeholders filled (a name, a path, a number)."""
+        from .text_sources import english_message_lines
+
+        line = self.rng.choice(english_message_lines())
+        if self.rng.random() < 0.3:
+            return line
+        return _PLACEHOLDER.sub(lambda spec: self._value(spec.group()), line)
+
+    def _value(self, spec: str) -> str:
+        if spec[-1] in "dixX" or self.rng.random() < 0.3:
+            return str(self.rng.randint(0, 9999))
+        value = self._identifier() if self.rng.random() < 0.6 else self._english_word()
+        return repr(value) if spec[-1] == "r" or "!r" in spec else value
 
     def _zh_docs(self) -> str:
         from .text_sources import chinese_documentation_lines

@@ -1,6 +1,7 @@
 """Real text for training lines, from sources ../shared/DATA-POLICY.md allows: the package documentation
-under /usr/share/doc (READMEs, NEWS, changelogs), the source of Python's standard library, and the Chinese
-API reference carried in the docstrings of a pinned cloud SDK wheel.
+under /usr/share/doc (READMEs, NEWS, changelogs), the source of Python's standard library and the messages it
+writes, the Chinese API reference carried in the docstrings of a pinned cloud SDK wheel, and the Chinese labels
+and messages of two more pinned wheels.
 
 Real prose carries what word lists lack: sentence case, punctuation where people put it, quotes,
 brackets, versions, paths and names. Licence texts are left out (`copyright` files, and every line of the
@@ -9,6 +10,7 @@ reserved /usr/share/common-licenses that a manual quotes), and so are man pages 
 """
 from __future__ import annotations
 
+import ast
 import gzip
 import html
 import re
@@ -82,14 +84,18 @@ def documentation_lines(root: Path = DOC_ROOT, licences: Path = RESERVED_LICENSE
     return tuple(lines)
 
 
+def _stdlib_files() -> list[Path]:
+    """The standard library's own modules, tests, IDLE and lib2to3 left out."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    return [path for path in sorted(root.glob("*.py")) + sorted(root.glob("*/[!t]*.py"))
+            if "test" not in path.parts[-2] and path.parts[-2] not in ("site-packages", "idlelib", "lib2to3")]
+
+
 @lru_cache(maxsize=1)
 def python_source_lines() -> tuple[str, ...]:
     """Lines of the standard library's own source (code, comments, docstrings), tests left out."""
-    root = Path(sysconfig.get_paths()["stdlib"])
     lines: list[str] = []
-    for path in sorted(root.glob("*.py")) + sorted(root.glob("*/[!t]*.py")):
-        if "test" in path.parts[-2] or path.parts[-2] in ("site-packages", "idlelib", "lib2to3"):
-            continue
+    for path in _stdlib_files():
         for line in _read_text(path).splitlines():
             line = line.strip()
             if _usable(line, min_length=6) and not line.startswith(("#!", "import ", "from ")):
@@ -97,6 +103,33 @@ def python_source_lines() -> tuple[str, ...]:
         if len(lines) >= _MAX_LINES_PER_SOURCE:
             break
     return tuple(lines)
+
+
+# What programs say to people, in English: error messages, prompts, titles, help and one-line docstrings, as the
+# standard library writes them (sentence case or none, quotes around names, %-specs where a value goes).
+_MESSAGE = re.compile(r"[A-Za-z%'\"(\[]")
+
+
+def _is_message(text: str) -> bool:
+    return " " in text and _usable(text, min_length=8) and bool(_MESSAGE.match(text)) and \
+        sum(char.isalpha() for char in text) >= len(text) / 2
+
+
+@lru_cache(maxsize=1)
+def english_message_lines() -> tuple[str, ...]:
+    """Distinct one-line string constants of the standard library's source that read as text, sorted."""
+    messages = set()
+    for path in _stdlib_files():
+        try:
+            tree = ast.parse(_read_text(path))
+        except (SyntaxError, ValueError):  # a file cut at _MAX_FILE_BYTES
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\n" not in node.value.strip():
+                text = " ".join(node.value.split())
+                if _is_message(text):
+                    messages.add(text)
+    return tuple(sorted(messages))
 
 
 # Modern written Chinese with word order (the word lists give words, not sentences): a cloud SDK documents every
@@ -159,6 +192,7 @@ def chinese_label_lines(requirements: tuple[str, ...] = CHINESE_LABEL_WHEELS,
 
 if __name__ == "__main__":  # a quick look at what the sources give on this machine
     for name, source in (("documentation", documentation_lines), ("python source", python_source_lines),
+                         ("english messages", english_message_lines),
                          ("chinese documentation", chinese_documentation_lines),
                          ("chinese labels", chinese_label_lines)):
         found = source()

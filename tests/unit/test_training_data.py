@@ -1,5 +1,6 @@
 """Pure pieces of the training pipeline: determinism, exclusion of evaluation texts, batching, schedule."""
 import random
+import re
 from collections import Counter
 from dataclasses import replace
 
@@ -456,3 +457,20 @@ def test_the_colour_evaluation_set_is_fixed_blind_and_in_sign_colours():
     again = build_ui_colour_set()
     assert [np.asarray(item.image).tobytes() for item in items[:5]] == [np.asarray(item.image).tobytes()
                                                                         for item in again[:5]]
+
+
+def test_english_messages_are_the_standard_librarys_text_constants_with_values_where_placeholders_were(monkeypatch):
+    import training.text_sources as text_sources
+
+    messages = text_sources.english_message_lines()
+    assert {"File is not a zip file", "Invalid section name: %r"} <= set(messages)  # zipfile's and configparser's
+    assert all(" " in message and message.isascii() and "\n" not in message for message in messages)
+    assert not {"utf-8", "__main__", "HTTP/1.1"} & set(messages)  # names and codes, not text
+
+    monkeypatch.setattr(text_sources, "english_message_lines", lambda: ("Invalid section name: %r", "line %d of {}"))
+    sampler = TextSampler(random.Random(2))
+    drawn = [sampler.sample("en_messages") for _ in range(200)]
+    assert 20 < drawn.count("Invalid section name: %r") + drawn.count("line %d of {}") < 100  # sometimes as written
+    filled = [text for text in drawn if "%" not in text and "{" not in text]
+    assert any(text.startswith("Invalid section name: '") and text.endswith("'") for text in filled)  # %r: a repr
+    assert all(re.fullmatch(r"line \d+ of \S+", text) for text in filled if text.startswith("line "))
