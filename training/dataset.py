@@ -16,7 +16,7 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
-from .corpus import CODES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
+from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
                      render_line)
@@ -39,6 +39,9 @@ DOCS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.25, ZH_TEXT: 0.12
 # Chinese shares.
 LABELS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.15, ZH_LABELS: 0.18, ZH_TEXT: 0.08, "zh": 0.04,
                "en": 0.05, "num": 0.08, "mixed": 0.06, CODES: 0.06}
+# And English as programs write it to people (messages, titles, help), from the prose, source and word-list shares.
+MESSAGES_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.14, ZH_LABELS: 0.16, ZH_TEXT: 0.08,
+                 "zh": 0.04, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ RECIPES = {
     "photo_labels": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, LABELS_TEXT),
     "screen_labels": Recipe(FACES_FONTS, 0.0, SCREEN, LABELS_TEXT),
     "page_crops_labels": PageCrops(PHOTO_FONTS, LABELS_TEXT),
+    # And with real English messages (MESSAGES_TEXT).
+    "photo_messages": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, MESSAGES_TEXT),
+    "screen_messages": Recipe(FACES_FONTS, 0.0, SCREEN, MESSAGES_TEXT),
+    "page_crops_messages": PageCrops(PHOTO_FONTS, MESSAGES_TEXT),
 }
 
 
