@@ -40,8 +40,8 @@ DOCS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.25, ZH_TEXT: 0.12
 LABELS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.15, ZH_LABELS: 0.18, ZH_TEXT: 0.08, "zh": 0.04,
                "en": 0.05, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 # And English as programs write it to people (messages, titles, help), from the prose, source and word-list shares.
-MESSAGES_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.14, ZH_LABELS: 0.16, ZH_TEXT: 0.08,
-                 "zh": 0.04, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
+MESSAGES_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.14, ZH_LABELS: 0.16,
+                 ZH_TEXT: 0.08, "zh": 0.04, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)

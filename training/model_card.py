@@ -74,10 +74,10 @@ def text_sources_note(recipe) -> str:
             "URLs, versions, format specs) and UI-like Chinese mixing Latin, numbers and both punctuation widths"
             + ("; real Chinese sentences: the Chinese API reference in the docstrings of the pinned "
                f"{CHINESE_DOCS_WHEEL} wheel" if ZH_DOCS in recipe.categories else "")
-            + ("; real English messages: the one-line text constants of the standard library's source (errors, prompts, "
-               "help; placeholders mostly filled)" if EN_MESSAGES in recipe.categories else "")
             + ("; real Chinese labels and messages: the quoted strings, comments and docstrings of the pinned "
-               f"{' and '.join(CHINESE_LABEL_WHEELS)} wheels" if ZH_LABELS in recipe.categories else ""))
+               f"{' and '.join(CHINESE_LABEL_WHEELS)} wheels" if ZH_LABELS in recipe.categories else "")
+            + ("; real English messages: the one-line text constants of the standard library's source "
+               "(errors, prompts, help; placeholders mostly filled)" if EN_MESSAGES in recipe.categories else ""))
 
 
 def metrics_table(evaluations: dict[str, dict], groups: tuple[str, ...] = REPORT_GROUPS) -> list[str]:
