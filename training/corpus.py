@@ -24,6 +24,7 @@ PROSE, SOURCE, TECH, ZH_TEXT = "prose", "source", "tech", "zh_text"
 ZH_DOCS = "zh_docs"  # real Chinese sentences (text_sources.chinese_documentation_lines)
 ZH_LABELS = "zh_labels"  # real Chinese labels and messages (text_sources.chinese_label_lines)
 EN_MESSAGES = "en_messages"  # real English messages (text_sources.english_message_lines)
+ZH_DICTIONARY = "zh_dictionary"  # general written Chinese (text_sources.chinese_dictionary_lines)
 # A %-spec or {} field where a program puts a value
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-+ #0]*\d*(?:\.\d+)?[sdrifxXge]|\{\w*(?:![rs])?(?::[^{}]*)?\}")
 _ZH_PUNCTUATION = "，。、；：？！"
@@ -184,6 +185,11 @@ class TextSampler:
         from .text_sources import chinese_label_lines
 
         return self._wrapped(self.rng.choice(chinese_label_lines()))
+
+    def _zh_dictionary(self) -> str:
+        from .text_sources import chinese_dictionary_lines
+
+        return self._wrapped(self.rng.choice(chinese_dictionary_lines()))
 
     def _wrapped(self, line: str) -> str:
         """A page wraps a long sentence and a detector splits it at wide gaps: mostly from a clause's start."""

@@ -16,7 +16,7 @@ import numpy as np
 from ocr.charset import default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
-from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
+from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
                      render_line)
@@ -42,6 +42,10 @@ LABELS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.15, ZH_LABELS: 
 # And English as programs write it to people (messages, titles, help), from the prose, source and word-list shares.
 MESSAGES_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.14, ZH_LABELS: 0.16,
                  ZH_TEXT: 0.08, "zh": 0.04, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
+# And general written Chinese (a dictionary's definitions, folk sayings), from the technical Chinese shares: the
+# sources above are all software, while signs, receipts and pages are not.
+DICTIONARY_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.08, ZH_LABELS: 0.10,
+                   ZH_DICTIONARY: 0.16, ZH_TEXT: 0.06, "zh": 0.02, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ RECIPES = {
     "photo_messages": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, MESSAGES_TEXT),
     "screen_messages": Recipe(FACES_FONTS, 0.0, SCREEN, MESSAGES_TEXT),
     "page_crops_messages": PageCrops(PHOTO_FONTS, MESSAGES_TEXT),
+    # And with general written Chinese (DICTIONARY_TEXT).
+    "photo_dictionary": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, DICTIONARY_TEXT),
+    "screen_dictionary": Recipe(FACES_FONTS, 0.0, SCREEN, DICTIONARY_TEXT),
+    "page_crops_dictionary": PageCrops(PHOTO_FONTS, DICTIONARY_TEXT),
 }
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from ocr.manifest import load_version
 
-from .corpus import EN_MESSAGES, ZH_DOCS, ZH_LABELS
+from .corpus import EN_MESSAGES, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS
 from .dataset import RECIPES, PageCrops
 from .evalpages import KINDS
 from .evaluate import COLOUR_GROUPS, REPORT_GROUPS, UI_GROUPS
 from .render import DARK_SHARE, JPEG_SHARE, RESIZE_SHARE, SUBPIXEL_SHARE
-from .text_sources import CHINESE_DOCS_WHEEL, CHINESE_LABEL_WHEELS
+from .text_sources import CHINESE_DICTIONARY_WHEEL, CHINESE_DOCS_WHEEL, CHINESE_LABEL_WHEELS
 from .train_config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,9 @@ def text_sources_note(recipe) -> str:
             + ("; real Chinese labels and messages: the quoted strings, comments and docstrings of the pinned "
                f"{' and '.join(CHINESE_LABEL_WHEELS)} wheels" if ZH_LABELS in recipe.categories else "")
             + ("; real English messages: the one-line text constants of the standard library's source "
-               "(errors, prompts, help; placeholders mostly filled)" if EN_MESSAGES in recipe.categories else ""))
+               "(errors, prompts, help; placeholders mostly filled)" if EN_MESSAGES in recipe.categories else "")
+            + ("; general written Chinese: the definitions of a modern Chinese dictionary and folk sayings carried "
+               f"by the pinned {CHINESE_DICTIONARY_WHEEL} wheel" if ZH_DICTIONARY in recipe.categories else ""))
 
 
 def metrics_table(evaluations: dict[str, dict], groups: tuple[str, ...] = REPORT_GROUPS) -> list[str]:

@@ -315,6 +315,31 @@ def test_chinese_labels_are_the_quoted_strings_of_code_and_the_text_of_comments_
     assert lines == ("东方财富网-数据中心", "最新价", "沪深京 A 股实时行情", "涨跌幅", "融券余量", "请检查 Access Token 的有效期")
 
 
+def test_chinese_dictionary_lines_are_each_sense_of_a_definition_and_each_saying_with_its_answer(tmp_path):
+    import io
+    import zipfile
+
+    from training.text_sources import chinese_dictionary_lines
+
+    def zipped(name: str, text: str) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(name, text)
+        return buffer.getvalue()
+
+    with zipfile.ZipFile(tmp_path / "toolkit-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("jionlp/dictionary/chinese_word_dictionary.zip", zipped("words.txt", "\n".join([
+            "晨风\t1.清晨的风。 2.鸟名。",  # two senses, each its own line
+            "撤回\t1.撤退回来;撤退回到。 2.谓收回文件﹑命令等。",
+            "衬衣\t穿在外衣里面的单上衣。",  # one sense, unnumbered
+            "丁\t1.丁。",  # one hanzi: not a line
+            "no tab here"])))
+        wheel.writestr("jionlp/dictionary/xiehouyu.zip", zipped("xiehouyu.txt", "一个巴掌\t拍不响\n"))
+    lines = chinese_dictionary_lines("toolkit==1.0", tmp_path)
+    # "鸟名。" is shorter than a line
+    assert lines == tuple(sorted({"清晨的风。", "撤退回来;撤退回到。", "谓收回文件﹑命令等。", "穿在外衣里面的单上衣。", "一个巴掌，拍不响"}))
+
+
 def test_chinese_sentences_are_cut_mostly_at_a_clause_and_never_longer_than_a_line(monkeypatch):
     import training.text_sources as text_sources
 
@@ -322,8 +347,9 @@ def test_chinese_sentences_are_cut_mostly_at_a_clause_and_never_longer_than_a_li
     monkeypatch.setattr(text_sources, "chinese_documentation_lines", lambda: ("资源不存在。", sentence))
     sampler = TextSampler(random.Random(5))
     cuts = [sampler.sample("zh_docs") for _ in range(300)]
-    monkeypatch.setattr(text_sources, "chinese_label_lines", lambda: (sentence,))
-    assert all(cut in sentence and 4 <= len(cut) <= 24 for cut in (sampler.sample("zh_labels") for _ in range(30)))
+    for source, category in (("chinese_label_lines", "zh_labels"), ("chinese_dictionary_lines", "zh_dictionary")):
+        monkeypatch.setattr(text_sources, source, lambda: (sentence,))
+        assert all(cut in sentence and 4 <= len(cut) <= 24 for cut in (sampler.sample(category) for _ in range(30)))
     assert "资源不存在。" in cuts and all(cut in sentence or cut in "资源不存在。" for cut in cuts)
     long_cuts = [cut for cut in cuts if cut in sentence]
     assert all(4 <= len(cut) <= 24 for cut in long_cuts) and len(set(long_cuts)) > 20
