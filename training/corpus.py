@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from ocr.charset import default_charset
 
+from . import text_sources  # read at each draw, so a test may stand in a source
+
 CATEGORIES = ("en", "num", "zh", "mixed")  # the evaluation set's categories (its hard lines cycle through them)
 # Training only: letters drawn uniformly. Word lists give q, z, x, j about 0.1-0.2% of the letters, and v2
 # stage 6 read q as a even in training faces ("quick" -> "auick"), and a q-like 9 as q.
@@ -152,20 +154,14 @@ class TextSampler:
         return line
 
     def _prose(self) -> str:
-        from .text_sources import documentation_lines
-
-        return self._window(self.rng.choice(documentation_lines()))
+        return self._window(self.rng.choice(text_sources.documentation_lines()))
 
     def _source(self) -> str:
-        from .text_sources import python_source_lines
-
-        return self._window(self.rng.choice(python_source_lines()))
+        return self._window(self.rng.choice(text_sources.python_source_lines()))
 
     def _en_messages(self) -> str:
         """A message as a program shows it: mostly with its placeholders filled (a name, a path, a number)."""
-        from .text_sources import english_message_lines
-
-        line = self.rng.choice(english_message_lines())
+        line = self.rng.choice(text_sources.english_message_lines())
         if self.rng.random() < 0.3:
             return line
         return _PLACEHOLDER.sub(lambda spec: self._value(spec.group()), line)
@@ -177,19 +173,13 @@ class TextSampler:
         return repr(value) if spec[-1] == "r" or "!r" in spec else value
 
     def _zh_docs(self) -> str:
-        from .text_sources import chinese_documentation_lines
-
-        return self._wrapped(self.rng.choice(chinese_documentation_lines()))
+        return self._wrapped(self.rng.choice(text_sources.chinese_documentation_lines()))
 
     def _zh_labels(self) -> str:
-        from .text_sources import chinese_label_lines
-
-        return self._wrapped(self.rng.choice(chinese_label_lines()))
+        return self._wrapped(self.rng.choice(text_sources.chinese_label_lines()))
 
     def _zh_dictionary(self) -> str:
-        from .text_sources import chinese_dictionary_lines
-
-        return self._wrapped(self.rng.choice(chinese_dictionary_lines()))
+        return self._wrapped(self.rng.choice(text_sources.chinese_dictionary_lines()))
 
     def _wrapped(self, line: str) -> str:
         """A page wraps a long sentence and a detector splits it at wide gaps: mostly from a clause's start."""
