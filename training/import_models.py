@@ -38,7 +38,7 @@ SOURCES = {
                                   "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
                                   "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
                                   {"lm_weight": 0.3, "length_bonus": 1.2},
-                                  {"lines": 800, "greedy_line_accuracy": 0.62, "line_accuracy": 0.6925}),
+                                  {"lines": 800, "greedy_line_accuracy": 0.62, "line_accuracy": 0.6913}),
     "ppocrv6-small": WheelModels("rapidocr==3.10.0", "rapidocr/models/PP-OCRv6_det_small.onnx",
                                  "rapidocr/models/PP-OCRv6_rec_small.onnx",
                                  {"lm_weight": 0.2, "length_bonus": 1.2},

@@ -1,8 +1,8 @@
 """Build the character language model the beam search reads with (ocr.language_model), from text
 ../shared/DATA-POLICY.md allows: the documentation and Python source lines the photo recipe draws from, English
-words by their frequency (wordfreq), Chinese sentences from a cloud SDK's API reference (text_sources), and Chinese
-text made of jieba's and wordfreq's words by sqrt(frequency)
-(by frequency itself, as the training lines draw them, every blind set read worse:
+words by their frequency (wordfreq), real Chinese (a cloud SDK's API reference, the labels and messages of two
+wheels, a dictionary's definitions and sayings: text_sources), and Chinese text made of jieba's and wordfreq's
+words by sqrt(frequency) (by frequency itself, as the training lines draw them, every blind set read worse:
 training/experiments/lm-chinese-frequency-evaluation.json).
 
 Everything is counted in lower case: the model is blind to letter case (ocr.language_model), so "The" at the start
@@ -26,7 +26,8 @@ from ocr.charset import default_charset, normalize_text
 from ocr.language_model import CharLanguageModel, count_ngrams, from_counts
 
 from .corpus import chinese_words
-from .text_sources import chinese_documentation_lines, documentation_lines, python_source_lines
+from .text_sources import (chinese_dictionary_lines, chinese_documentation_lines, chinese_label_lines,
+                           documentation_lines, python_source_lines)
 
 MODELS_DIR = Path(__file__).parent / "language_models"
 ORDER = 5
@@ -37,6 +38,12 @@ CHINESE_POWER = 0.5  # words by sqrt(frequency): how the committed model was cou
 ENGLISH_WORDS = 50_000
 MIN_COUNT = 10.0
 _ZH_PUNCTUATION = "，，，。、；：？！"
+# Real Chinese text by genre, every genre the training lines draw from: which words follow which. The API
+# reference read v2's blind sets a little better than word runs alone (training/experiments/lm-docs-evaluation.json);
+# the labels and the dictionary beside it read them as well again (training/experiments/lm-real-evaluation.json).
+CHINESE_TEXT = {"documentation": chinese_documentation_lines, "labels": chinese_label_lines,
+                "dictionary": chinese_dictionary_lines}
+COUNTED_CHINESE = tuple(CHINESE_TEXT)
 
 
 def held_out(line: str) -> bool:
@@ -69,12 +76,12 @@ def chinese_sentences(rng: random.Random, power: float = CHINESE_POWER) -> list[
 
 
 def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER,
-          chinese_documentation: bool = True) -> CharLanguageModel:
-    return from_counts(ngram_counts(order, chinese_power, chinese_documentation), order, min_count)
+          chinese_text: tuple[str, ...] = COUNTED_CHINESE) -> CharLanguageModel:
+    return from_counts(ngram_counts(order, chinese_power, chinese_text), order, min_count)
 
 
 def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
-                 chinese_documentation: bool = True) -> dict[str, float]:
+                 chinese_text: tuple[str, ...] = COUNTED_CHINESE) -> dict[str, float]:
     charset = default_charset()
     lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
@@ -86,11 +93,9 @@ def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
     _merge(counts, count_ngrams(words, order, [weight * scale for weight in weights]))
     chinese = chinese_sentences(random.Random(SEED), chinese_power)
     _merge(counts, count_ngrams(chinese, order))
-    # Real Chinese sentences: which words follow which (held-out lines left out). Read v2's blind sets a little
-    # better than word runs alone (training/experiments/lm-docs-evaluation.json).
-    if chinese_documentation:
-        documented = [normalize_text(line).lower() for line in chinese_documentation_lines() if not held_out(line)]
-        _merge(counts, count_ngrams([line for line in documented if charset.covers(line)], order))
+    for genre in chinese_text:  # held-out lines left out
+        real = [normalize_text(line).lower() for line in CHINESE_TEXT[genre]() if not held_out(line)]
+        _merge(counts, count_ngrams([line for line in real if charset.covers(line)], order))
     return counts
 
 
@@ -104,11 +109,11 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=ORDER)
     parser.add_argument("--chinese-power", type=float, default=CHINESE_POWER,
                         help="Chinese words drawn by frequency**power (an experiment's model: write it with --out)")
-    parser.add_argument("--no-chinese-documentation", dest="chinese_documentation", action="store_false",
-                        help="leave the real Chinese sentences out (the model before lm-docs: an experiment's)")
+    parser.add_argument("--chinese-text", nargs="*", choices=sorted(CHINESE_TEXT), default=list(COUNTED_CHINESE),
+                        help="the real Chinese genres counted (none: the model before lm-docs; an experiment's)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
-    model = build(args.order, chinese_power=args.chinese_power, chinese_documentation=args.chinese_documentation)
+    model = build(args.order, chinese_power=args.chinese_power, chinese_text=tuple(args.chinese_text))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"chars-{args.order}.json.gz"
     model.save(path)

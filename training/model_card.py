@@ -172,8 +172,8 @@ def decoder_line(manifest: dict) -> str:
     model, settings, chosen = decoder["language_model"], decoder["settings"], decoder["chosen_on"]
     return (f"- Decoder: CTC prefix beam search (width {settings['beam_width']}) scored with a character "
             f"{model['order']}-gram language model (`{model['artifact']}`, sha256 `{model['sha256'][:16]}…`, "
-            "built by `python -m training.language_model` from documentation, source, word-list and SDK-reference "
-            "Chinese text, none of it "
+            "built by `python -m training.language_model` from documentation, source and word-list text and real "
+            "Chinese (an SDK's reference, interface labels, a dictionary), none of it "
             f"from the evaluation sources), weight {settings['lm_weight']}, length bonus {settings['length_bonus']}: "
             f"chosen on {chosen['lines']} photo-recipe lines of text the model never counted "
             f"({chosen['greedy_line_accuracy']:.1%} read greedily, {chosen['line_accuracy']:.1%} so); "
