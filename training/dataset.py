@@ -42,6 +42,10 @@ LABELS_TEXT = {PROSE: 0.16, SOURCE: 0.06, TECH: 0.08, ZH_DOCS: 0.15, ZH_LABELS: 
 # And English as programs write it to people (messages, titles, help), from the prose, source and word-list shares.
 MESSAGES_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.14, ZH_LABELS: 0.16,
                  ZH_TEXT: 0.08, "zh": 0.04, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
+# The labels' Chinese shares exactly, with the English messages taken from the prose and source shares alone: the
+# two stages that took share from the labels (MESSAGES_TEXT, DICTIONARY_TEXT) lost Chinese UI lines.
+INTERFACE_TEXT = {PROSE: 0.08, SOURCE: 0.04, EN_MESSAGES: 0.12, TECH: 0.06, ZH_DOCS: 0.15, ZH_LABELS: 0.18,
+                  ZH_TEXT: 0.08, "zh": 0.04, "en": 0.05, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 # And general written Chinese (a dictionary's definitions, folk sayings), from the technical Chinese shares: the
 # sources above are all software, while signs, receipts and pages are not.
 DICTIONARY_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.08, ZH_LABELS: 0.10,
@@ -100,6 +104,10 @@ RECIPES = {
     "photo_messages": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, MESSAGES_TEXT),
     "screen_messages": Recipe(FACES_FONTS, 0.0, SCREEN, MESSAGES_TEXT),
     "page_crops_messages": PageCrops(PHOTO_FONTS, MESSAGES_TEXT),
+    # And with the labels' Chinese and the messages' English (INTERFACE_TEXT).
+    "photo_interface": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
+    "screen_interface": Recipe(FACES_FONTS, 0.0, SCREEN, INTERFACE_TEXT),
+    "page_crops_interface": PageCrops(PHOTO_FONTS, INTERFACE_TEXT),
     # And with general written Chinese (DICTIONARY_TEXT).
     "photo_dictionary": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, DICTIONARY_TEXT),
     "screen_dictionary": Recipe(FACES_FONTS, 0.0, SCREEN, DICTIONARY_TEXT),
