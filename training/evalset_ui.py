@@ -17,15 +17,21 @@ from pathlib import Path
 
 from ocr.charset import default_charset, normalize_text
 
+from . import text_sources
 from .evalset import EvalItem
 from .fonts import EVAL2_BLIND_FONTS, TRAIN_FONTS, fonts_for
 from .render import HARD, TRAIN, colourize, render_line
 
 TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN.json"
 PAGE_TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN-pages.json"  # evalpages draws from it
+# The large group: 2,000 further lines drawn like the UI set, for telling two stages apart. On 600 lines a
+# standard error is ~1.8 points, more than most stages move; on 2,000 it is ~1.
+LARGE_TEXTS_PATH = Path(__file__).parent / "eval_texts" / "gettext-zh_CN-large.json"
 CATALOGUES = "/usr/share/locale/zh_CN/LC_MESSAGES/*.mo"
 UI_SEED = 20261125
+LARGE_SEED = UI_SEED + 13
 LINES_PER_LANGUAGE = 300
+LARGE_LINES_PER_LANGUAGE = 1000
 # (ink, paper) of real signs and screens: white on road-sign blue, motorway green, red, brown and orange, black
 # on yellow, yellow on black, red and link blue on white, grey on white, white on yellow, and three pairs of
 # nearly equal luminance (red on green, blue on red, green on orange). Chosen from signage and interface
@@ -44,9 +50,9 @@ def _is_hanzi_line(line: str) -> bool:
     return any("\u4e00" <= char <= "\u9fff" for char in line)
 
 
-def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGUAGE, seed: int = UI_SEED
-                  ) -> dict[str, list[str]]:
-    """A seeded sample of one-line messages (English msgids, Chinese msgstrs inside the charset)."""
+def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGUAGE, seed: int = UI_SEED,
+                  exclude: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """A seeded sample of one-line messages (English msgids, Chinese msgstrs inside the charset), none in exclude."""
     import glob
 
     charset = default_charset()
@@ -62,7 +68,8 @@ def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGU
                            if 2 <= len(normalize_text(line.strip())) <= 30 and _is_hanzi_line(line)
                            and charset.covers(normalize_text(line.strip())))
     rng = random.Random(seed)
-    return {"en": rng.sample(sorted(english), per_language), "zh": rng.sample(sorted(chinese), per_language)}
+    return {"en": rng.sample(sorted(english - exclude), per_language),
+            "zh": rng.sample(sorted(chinese - exclude), per_language)}
 
 
 @lru_cache(maxsize=2)
@@ -73,15 +80,25 @@ def ui_texts(path: Path = TEXTS_PATH) -> tuple[tuple[str, str], ...]:
 
 
 def reserved_texts() -> frozenset[str]:
-    """Every text of both gettext samples: training never draws them."""
-    return frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH) for _, text in ui_texts(path))
+    """Every text of the gettext samples: training never draws them."""
+    return frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH, LARGE_TEXTS_PATH) for _, text in ui_texts(path))
 
 
-def build_ui_set() -> list[EvalItem]:
+def training_source_texts() -> frozenset[str]:
+    """Every line of the real-text sources training draws from: the large group leaves them out, since shards
+    rendered before it existed could not (render_cache excludes only the samples)."""
+    return frozenset(line for source in (text_sources.documentation_lines, text_sources.python_source_lines,
+                                         text_sources.english_message_lines,
+                                         text_sources.chinese_documentation_lines,
+                                         text_sources.chinese_label_lines, text_sources.chinese_dictionary_lines)
+                     for line in source())
+
+
+def build_ui_set(texts_path: Path = TEXTS_PATH, seed: int = UI_SEED + 1) -> list[EvalItem]:
     """Categories en / zh; ``seen_font`` False for the blind faces; hard lines are scored in both groups."""
-    rng = random.Random(UI_SEED + 1)
+    rng = random.Random(seed)
     items = []
-    for position, (language, text) in enumerate(ui_texts()):
+    for position, (language, text) in enumerate(ui_texts(texts_path)):
         blind = position % 2 == 0
         fonts = fonts_for(text, EVAL2_BLIND_FONTS if blind else TRAIN_FONTS)
         if not fonts:  # a blind Latin face cannot draw the text (rare symbols): a blind hanzi face can
@@ -119,9 +136,22 @@ def build_ui_colour_set(every: int = 3) -> list[EvalItem]:
     return items
 
 
-if __name__ == "__main__":  # writes the committed samples; run once, on a machine with the catalogues
-    TEXTS_PATH.parent.mkdir(exist_ok=True)
+def build_large_ui_set() -> list[EvalItem]:
+    """The large group: drawn like the UI set (half in the blind faces, a quarter hard), blind like it."""
+    return build_ui_set(LARGE_TEXTS_PATH, LARGE_SEED + 1)
+
+
+def write_sample(path: Path, count: int, seed: int, exclude: frozenset[str] = frozenset()) -> None:
+    path.parent.mkdir(exist_ok=True)
+    sample = extract_texts(per_language=count, seed=seed, exclude=exclude)
+    path.write_text(json.dumps(sample, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":  # writes the committed samples that are missing; run once, on a machine with the catalogues
     for path, count, seed in ((TEXTS_PATH, LINES_PER_LANGUAGE, UI_SEED), (PAGE_TEXTS_PATH, 800, UI_SEED + 7)):
-        path.write_text(json.dumps(extract_texts(per_language=count, seed=seed), ensure_ascii=False, indent=0) + "\n",
-                        encoding="utf-8")
-        print(f"wrote {path}")
+        if not path.exists():
+            write_sample(path, count, seed)
+    if not LARGE_TEXTS_PATH.exists():  # none of the other samples' texts, none of a training source's lines
+        earlier = frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH) for _, text in ui_texts(path))
+        write_sample(LARGE_TEXTS_PATH, LARGE_LINES_PER_LANGUAGE, LARGE_SEED, earlier | training_source_texts())

@@ -1,8 +1,9 @@
 """Score a version on the evaluation sets: `python -m training.evaluate --version v2 [--write-manifest]`.
 
-Three sets: the gettext UI set (evalset_ui: real interface strings, five blind faces, reported as totals
+Four sets: the gettext UI set (evalset_ui: real interface strings, five blind faces, reported as totals
 only: the figures that count), its colour group (a third of the same strings in the blind faces, drawn in
-sign and screen colour pairs with a camera's noise, as JPEG; blind too) and the first, synthetic set
+sign and screen colour pairs with a camera's noise, as JPEG; blind too), its large group (2,000 further strings
+drawn the same way, blind: what tells two stages apart) and the first, synthetic set
 (evalset: kept so the history stays comparable; stages 5-8 of the old v2 were tuned on its misreads). Line
 accuracy is exact match; character accuracy is 1 - CER (edit distance over reference length), both after the
 scoring normalisation (full/half width, curly vs straight quotes).
@@ -22,7 +23,7 @@ from ocr.manifest import load_version, write_manifest
 from ocr.runtime import Recognizer
 
 from .evalset import EVAL_CATEGORIES, LINES_PER_CATEGORY, EvalItem, build_blind_set, build_evaluation_set
-from .evalset_ui import NEAR_LUMINANCE, build_ui_colour_set, build_ui_set
+from .evalset_ui import NEAR_LUMINANCE, build_large_ui_set, build_ui_colour_set, build_ui_set
 
 ROOT = Path(__file__).resolve().parent.parent
 # blind_font is its own set of lines (evalset.build_blind_set), not part of overall.
@@ -92,9 +93,10 @@ def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY,
     from .import_models import SOURCES, import_version
 
     ui_set, first_set, blind_set = build_ui_set(), build_evaluation_set(lines_per_category), build_blind_set()
-    colour_set = build_ui_colour_set()
+    colour_set, large_set = build_ui_colour_set(), build_large_ui_set()
     rows = ["| version | UI set lines / chars (blind) | UI set, blind faces: lines | UI colour lines / chars (blind) | "
-            "first set lines / chars (tuned on) | first set, blind faces: lines |", "|---|---|---|---|---|---|"]
+            "large UI group lines / chars (blind) | first set lines / chars (tuned on) | first set, blind faces: lines |",
+            "|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory(prefix="eval-imported-") as scratch:
         for name in names:
             if name in SOURCES:
@@ -105,9 +107,11 @@ def side_by_side(names: list[str], lines_per_category: int = LINES_PER_CATEGORY,
             label += "" if language_model else " (greedy)"
             ui, first = evaluate(recognizer, ui_set), evaluate(recognizer, first_set)
             blind, colour = evaluate(recognizer, blind_set)["overall"], evaluate(recognizer, colour_set)["overall"]
+            large = evaluate(recognizer, large_set)["overall"]
             rows.append(f"| {label} | {ui['overall']['line_accuracy']:.1%} / {ui['overall']['char_accuracy']:.1%} | "
                         f"{ui['unseen_font']['line_accuracy']:.1%} | {colour['line_accuracy']:.1%} / "
-                        f"{colour['char_accuracy']:.1%} | {first['overall']['line_accuracy']:.1%} / "
+                        f"{colour['char_accuracy']:.1%} | {large['line_accuracy']:.1%} / {large['char_accuracy']:.1%} | "
+                        f"{first['overall']['line_accuracy']:.1%} / "
                         f"{first['overall']['char_accuracy']:.1%} | {blind['line_accuracy']:.1%} |")
             print(rows[-1], flush=True)
     return "\n".join(rows)
@@ -139,14 +143,17 @@ def main() -> None:
     colour_report = evaluate(recognizer, build_ui_colour_set())
     print(format_report(args.version, colour_report, "UI colour set (blind: sign and screen colours, blind faces)",
                         COLOUR_GROUPS))
+    large_report = evaluate(recognizer, build_large_ui_set())
+    print(format_report(args.version, large_report, "large UI group (blind: 2,000 further UI strings, drawn alike)",
+                        UI_GROUPS))
     report = evaluate(recognizer, build_evaluation_set(args.lines_per_category))
     report["blind_font"] = evaluate(recognizer, build_blind_set())["overall"]
     print(format_report(args.version, report))
     if args.json:
-        args.json.write_text(json.dumps({"ui": ui_report, "ui_colour": colour_report, "evaluation": report}, indent=2)
-                             + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({"ui": ui_report, "ui_colour": colour_report, "ui_large": large_report,
+                                         "evaluation": report}, indent=2) + "\n", encoding="utf-8")
     if args.write_manifest:
-        store_metrics(directory, evaluation=report, ui=ui_report, ui_colour=colour_report)
+        store_metrics(directory, evaluation=report, ui=ui_report, ui_colour=colour_report, ui_large=large_report)
         print(json.dumps({"written": str(directory / "manifest.json")}))
 
 

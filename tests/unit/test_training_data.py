@@ -435,6 +435,21 @@ def test_the_ui_evaluation_texts_are_fixed_and_never_drawn_for_training():
     assert not reserved & set(shard.texts) and len(shard.texts) == 40
 
 
+def test_the_large_ui_group_is_fixed_apart_from_the_other_samples_and_drawn_like_the_ui_set():
+    from training.evalset_ui import (LARGE_TEXTS_PATH, PAGE_TEXTS_PATH, TEXTS_PATH, build_large_ui_set,
+                                     reserved_texts, ui_texts)
+
+    large = ui_texts(LARGE_TEXTS_PATH)
+    assert [sum(language == wanted for language, _ in large) for wanted in ("en", "zh")] == [1000, 1000]
+    texts = {text for _, text in large}
+    assert len(texts) == 2000 and texts <= reserved_texts()  # training never draws them
+    assert not texts & {text for path in (TEXTS_PATH, PAGE_TEXTS_PATH) for _, text in ui_texts(path)}
+    items = build_large_ui_set()
+    assert [item.text for item in items] == [text for _, text in large]
+    assert 950 <= sum(not item.seen_font for item in items) <= 1100  # half in the blind faces, as the UI set
+    assert np.asarray(items[7].image).tobytes() == np.asarray(build_large_ui_set()[7].image).tobytes()
+
+
 def test_page_crops_are_cut_by_the_served_detector_and_labelled_with_the_line_they_cover():
     from training.fonts import PHOTO_FONTS
     from training.page_crops import compose_page, labelled_crops, served_detector
