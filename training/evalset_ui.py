@@ -72,16 +72,20 @@ def extract_texts(pattern: str = CATALOGUES, per_language: int = LINES_PER_LANGU
             "zh": rng.sample(sorted(chinese - exclude), per_language)}
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)  # one per sample: reserved_texts reads all three
 def ui_texts(path: Path = TEXTS_PATH) -> tuple[tuple[str, str], ...]:
     """(language, text) pairs, en first, as committed."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return tuple((language, text) for language in ("en", "zh") for text in data[language])
 
 
+def sample_texts(*paths: Path) -> frozenset[str]:
+    return frozenset(text for path in paths for _, text in ui_texts(path))
+
+
 def reserved_texts() -> frozenset[str]:
     """Every text of the gettext samples: training never draws them."""
-    return frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH, LARGE_TEXTS_PATH) for _, text in ui_texts(path))
+    return sample_texts(TEXTS_PATH, PAGE_TEXTS_PATH, LARGE_TEXTS_PATH)
 
 
 def training_source_texts() -> frozenset[str]:
@@ -153,5 +157,5 @@ if __name__ == "__main__":  # writes the committed samples that are missing; run
         if not path.exists():
             write_sample(path, count, seed)
     if not LARGE_TEXTS_PATH.exists():  # none of the other samples' texts, none of a training source's lines
-        earlier = frozenset(text for path in (TEXTS_PATH, PAGE_TEXTS_PATH) for _, text in ui_texts(path))
-        write_sample(LARGE_TEXTS_PATH, LARGE_LINES_PER_LANGUAGE, LARGE_SEED, earlier | training_source_texts())
+        write_sample(LARGE_TEXTS_PATH, LARGE_LINES_PER_LANGUAGE, LARGE_SEED,
+                     sample_texts(TEXTS_PATH, PAGE_TEXTS_PATH) | training_source_texts())
