@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr.charset import default_charset
+from ocr.charset import Charset, default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
@@ -122,15 +122,17 @@ class Shard:
 
 
 def render_shard(seed: int, count: int, options: PreprocessOptions, excluded_texts: frozenset[str],
-                 recipe: Recipe | PageCrops = RECIPES["base"]) -> Shard:
-    """Render ``count`` training lines deterministically from ``seed``, skipping evaluation texts."""
+                 recipe: Recipe | PageCrops = RECIPES["base"], sampler_type: type[TextSampler] = TextSampler,
+                 charset: Charset | None = None) -> Shard:
+    """Render ``count`` training lines deterministically from ``seed``, skipping evaluation texts (and texts
+    ``charset``, by default the training charset, cannot spell); ``sampler_type`` draws the texts."""
     rng = random.Random(seed)
     if isinstance(recipe, PageCrops):
         from .page_crops import render_crops  # loads the detector: only for this recipe
 
         return Shard(*render_crops(rng, count, options, excluded_texts, recipe.categories, recipe.fonts))
-    sampler = TextSampler(rng)
-    charset = default_charset()
+    sampler = sampler_type(rng)
+    charset = charset or default_charset()
     categories, weights = zip(*recipe.categories.items())
     images, texts = [], []
     while len(texts) < count:

@@ -1,12 +1,15 @@
-"""Choose a version's beam-search settings on lines the language model never counted, and give the version
-its decoder: `python -m training.decoder_settings --version v2 [--write]`.
+"""Choose a version's beam-search settings on lines of text neither the network nor the language model has met,
+and give the version its decoder: `python -m training.decoder_settings --version v2 [--write]`.
 
-The lines are drawn like the photo recipe's (its fonts, its camera effects, its mix of text), but their real
-text comes only from the documentation and source lines training/language_model.py holds out, so the weight
-is chosen on text the model has not counted, and on none of the evaluation sets. Every (lm_weight,
-length_bonus) pair of the grid reads the same lines (the network runs once); greedy reading is the baseline.
-`--write` copies the language model into the version folder and names it, its sha256 and the best settings
-in the manifest's "decoder" entry (then `make eval VERSION=vN` re-scores the version as it now reads).
+The lines are drawn as the served stage's own data is (its photo and screen recipes, two to one: their faces,
+camera and screen effects, and mix of text), but every real line comes from sources no training line and no
+language-model count draws from: the documentation files of another tenth of the installed packages, and the
+Python source, docstrings and Chinese labels of four wheels training never read (minus any line a training
+source or an evaluation sample holds). Lines the network trained on need the language model less than unseen
+text does, so choosing on them leaned to too little of it (training/experiments/decoder-unseen-evaluation.json).
+Every (lm_weight, length_bonus) pair of the grid reads the same lines (the network runs once); greedy reading is
+the baseline. `--write` copies the language model into the version folder and names it, its sha256 and the best
+settings in the manifest's "decoder" entry (then `make eval VERSION=vN` re-scores the version as it now reads).
 """
 from __future__ import annotations
 
@@ -26,64 +29,76 @@ from ocr.charset import normalize_for_scoring
 from ocr.ctc import BeamSettings, decode_beam, decode_greedy
 from ocr.language_model import CharLanguageModel
 from ocr.manifest import load_version, sha256_of, write_manifest
-from ocr.preprocess import ImageInputError, preprocess
 from ocr.runtime import Recognizer
 
+from . import text_sources
 from .corpus import TextSampler
-from .dataset import REAL_TEXT
-from .fonts import PHOTO_FONTS, fonts_for
-from .language_model import MODELS_DIR, ORDER, held_out
-from .render import PHOTO, render_line
-from .text_sources import documentation_lines, python_source_lines
+from .dataset import RECIPES, render_shard
+from .evalset_ui import reserved_texts, training_source_texts
+from .language_model import MODELS_DIR, ORDER
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE_MODEL = MODELS_DIR / f"chars-{ORDER}.json.gz"
-LINES = 800
+# Market-data libraries like the one whose labels training reads: the same genre, none of the same files.
+UNSEEN_WHEELS = ("tushare==1.4.29", "efinance==0.5.9", "adata==2.9.5", "baostock==0.9.4")
+UNSEEN_DOCUMENTATION_SHARE = 1  # training reads share 0 of the documentation files
+RECIPES_DRAWN = {"photo_labels": 2, "screen_labels": 1}  # as the served v2's stage drew its lines
+LINES = 2400
 SEED = 4_040_404
-WEIGHTS = (0.2, 0.3, 0.4, 0.5)
-BONUSES = (0.0, 0.4, 0.8, 1.2)
+WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
+BONUSES = (0.0, 0.4, 0.8, 1.2, 1.6)
 
 
-@lru_cache(maxsize=2)
-def _held_out(source) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """The held-out lines in the order of their hash, and the hashes."""
-    ordered = sorted((zlib.crc32(line.encode("utf-8")), line) for line in set(source()) if held_out(line))
+@lru_cache(maxsize=1)
+def unseen_text() -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
+    """The real lines of each kind, minus every line a training source or an evaluation sample holds, in the
+    order of their hash (with the hashes, for pick)."""
+    seen = training_source_texts() | reserved_texts()
+    chinese_docs = {line for wheel in UNSEEN_WHEELS for line in text_sources.chinese_documentation_lines(wheel)}
+    found = {"prose": text_sources.documentation_lines(share=UNSEEN_DOCUMENTATION_SHARE),
+             "source": text_sources.wheel_source_lines(UNSEEN_WHEELS),
+             "zh_docs": chinese_docs, "zh_labels": text_sources.chinese_label_lines(UNSEEN_WHEELS)}
+    return {kind: hash_ordered(set(lines) - seen) for kind, lines in found.items()}
+
+
+def hash_ordered(lines) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    ordered = sorted((zlib.crc32(line.encode("utf-8")), line) for line in lines)
     return tuple(digest for digest, _ in ordered), tuple(line for _, line in ordered)
 
 
-def pick(rng: random.Random, source) -> str:
-    """The held-out line whose hash follows a random point: a package that adds documentation changes only the
-    picks that land on its own lines (choosing by index moved every pick after it, and the chosen settings)."""
-    digests, lines = _held_out(source)
+def pick(rng: random.Random, ordered: tuple[tuple[int, ...], tuple[str, ...]]) -> str:
+    """The line whose hash follows a random point: a package that adds documentation changes only the picks that
+    land on its own lines (choosing by index moved every pick after it, and the chosen settings)."""
+    digests, lines = ordered
     return lines[bisect.bisect_left(digests, rng.getrandbits(32)) % len(lines)]
 
 
-class HeldOutSampler(TextSampler):
-    """The photo recipe's texts, its real lines taken only from those the language model did not count."""
+class UnseenTextSampler(TextSampler):
+    """The recipes' texts, their real lines taken only from the unseen sources."""
 
     def _prose(self) -> str:
-        return self._window(pick(self.rng, documentation_lines))
+        return self._window(pick(self.rng, unseen_text()["prose"]))
 
     def _source(self) -> str:
-        return self._window(pick(self.rng, python_source_lines))
+        return self._window(pick(self.rng, unseen_text()["source"]))
+
+    def _zh_docs(self) -> str:
+        return self._wrapped(pick(self.rng, unseen_text()["zh_docs"]))
+
+    def _zh_labels(self) -> str:
+        return self._wrapped(pick(self.rng, unseen_text()["zh_labels"]))
 
 
-def held_out_lines(recognizer: Recognizer, count: int = LINES, seed: int = SEED) -> list[tuple[str, np.ndarray]]:
-    """(text, preprocessed line) pairs, the line preprocessed the way the version reads."""
-    rng = random.Random(seed)
-    sampler = HeldOutSampler(rng)
-    categories, weights = zip(*REAL_TEXT.items())
-    lines = []
-    while len(lines) < count:
-        text = sampler.sample(rng.choices(categories, weights)[0])
-        fonts = fonts_for(text, PHOTO_FONTS)
-        if not text.strip() or not recognizer.charset.covers(text) or not fonts:
-            continue
-        try:
-            lines.append((text, preprocess(render_line(text, rng.choice(fonts), rng, PHOTO), recognizer.options)))
-        except ImageInputError:
-            continue
-    return lines
+def choice_lines(recognizer: Recognizer, count: int = LINES, seed: int = SEED
+                 ) -> tuple[list[str], list[np.ndarray]]:
+    """The texts and their lines, preprocessed the way the version reads, each recipe from a seed of its own."""
+    texts, lines = [], []
+    for offset, (recipe, share) in enumerate(RECIPES_DRAWN.items()):
+        shard = render_shard(seed + offset, count * share // sum(RECIPES_DRAWN.values()), recognizer.options,
+                             reserved_texts(), RECIPES[recipe], UnseenTextSampler, recognizer.charset)
+        texts += shard.texts
+        lines += shard.images
+    return texts, lines
 
 
 def probabilities(recognizer: Recognizer, lines: list[np.ndarray], batch_size: int = 16) -> list[np.ndarray]:
@@ -103,8 +118,8 @@ def line_accuracy(texts, probs, charset, lm=None, settings=None) -> float:
 
 def choose(directory: Path, lm: CharLanguageModel) -> dict:
     recognizer = Recognizer.from_directory(directory)
-    texts, lines = zip(*held_out_lines(recognizer))
-    probs = probabilities(recognizer, list(lines))
+    texts, lines = choice_lines(recognizer)
+    probs = probabilities(recognizer, lines)
     greedy = line_accuracy(texts, probs, recognizer.charset)
     grid = {(weight, bonus): line_accuracy(texts, probs, recognizer.charset, lm, BeamSettings(weight, bonus))
             for weight in WEIGHTS for bonus in BONUSES}

@@ -27,7 +27,7 @@ class WheelModels:
     detector: str  # member paths inside the wheel
     recognizer: str
     # The beam search's settings for this recognizer and the figures they were chosen on
-    # (`python -m training.decoder_settings --dir FOLDER` on an imported folder; 800 held-out lines).
+    # (`python -m training.decoder_settings --dir FOLDER` on an imported folder).
     decoder_settings: dict
     decoder_chosen_on: dict
     license: str = "Apache-2.0"

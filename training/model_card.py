@@ -182,7 +182,8 @@ def decoder_line(manifest: dict) -> str:
             "built by `python -m training.language_model` from documentation, source and word-list text and real "
             "Chinese (an SDK's reference, interface labels, a dictionary), none of it "
             f"from the evaluation sources), weight {settings['lm_weight']}, length bonus {settings['length_bonus']}: "
-            f"chosen on {chosen['lines']} photo-recipe lines of text the model never counted "
+            f"chosen on {chosen['lines']} photo and screen lines of text neither the network nor the language "
+            "model met "
             f"({chosen['greedy_line_accuracy']:.1%} read greedily, {chosen['line_accuracy']:.1%} so); "
             "the figures below are read so; `make eval VERSION=... GREEDY=1` reads without it, and "
             "`training/experiments/decoder-evaluation.json` has both.")

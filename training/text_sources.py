@@ -65,16 +65,18 @@ def _is_doc_file(path: Path) -> bool:
     return name.startswith(_DOC_NAMES) or name.removesuffix(".gz").endswith((".md", ".txt", ".rst"))
 
 
-def _sampled(path: Path, root: Path) -> bool:
-    return zlib.crc32(str(path.relative_to(root)).encode("utf-8")) % _DOC_SHARE == 0
+def _sampled(path: Path, root: Path, share: int) -> bool:
+    return zlib.crc32(str(path.relative_to(root)).encode("utf-8")) % _DOC_SHARE == share
 
 
-@lru_cache(maxsize=1)
-def documentation_lines(root: Path = DOC_ROOT, licences: Path = RESERVED_LICENSES) -> tuple[str, ...]:
-    """Stripped, printable ASCII lines of the installed packages' documentation, in a fixed order."""
+@lru_cache(maxsize=2)
+def documentation_lines(root: Path = DOC_ROOT, licences: Path = RESERVED_LICENSES, share: int = 0
+                        ) -> tuple[str, ...]:
+    """Stripped, printable ASCII lines of the installed packages' documentation, in a fixed order: of the files in
+    one tenth of them (``share``, 0-9; training reads the first, the decoder's settings are chosen on another)."""
     lines: list[str] = []
     quoted_licences = _licence_lines(licences)
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p) and _sampled(p, root)):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_doc_file(p) and _sampled(p, root, share)):
         for line in _read_text(path).splitlines():
             line = _clean(line)
             if _usable(line) and line not in quoted_licences:
@@ -91,18 +93,33 @@ def _stdlib_files() -> list[Path]:
             if "test" not in path.parts[-2] and path.parts[-2] not in ("site-packages", "idlelib", "lib2to3")]
 
 
-@lru_cache(maxsize=1)
-def python_source_lines() -> tuple[str, ...]:
-    """Lines of the standard library's own source (code, comments, docstrings), tests left out."""
+def _code_lines(texts) -> list[str]:
+    """The stripped lines of Python files (code, comments, docstrings), imports left out, up to the cap."""
     lines: list[str] = []
-    for path in _stdlib_files():
-        for line in _read_text(path).splitlines():
+    for text in texts:
+        for line in text.splitlines():
             line = line.strip()
             if _usable(line, min_length=6) and not line.startswith(("#!", "import ", "from ")):
                 lines.append(line)
         if len(lines) >= _MAX_LINES_PER_SOURCE:
             break
-    return tuple(lines)
+    return lines
+
+
+@lru_cache(maxsize=1)
+def python_source_lines() -> tuple[str, ...]:
+    """Lines of the standard library's own source, tests left out."""
+    return tuple(_code_lines(_read_text(path) for path in _stdlib_files()))
+
+
+def wheel_source_lines(requirements: tuple[str, ...], cache: Path = WHEEL_CACHE) -> tuple[str, ...]:
+    """Lines of the Python files the wheels carry, in a fixed order."""
+    def texts():
+        for requirement in requirements:
+            with zipfile.ZipFile(wheel_path(requirement, cache)) as wheel:
+                for member in sorted(name for name in wheel.namelist() if name.endswith(".py")):
+                    yield wheel.read(member).decode("utf-8", errors="replace")
+    return tuple(_code_lines(texts()))
 
 
 # What programs say to people, in English: error messages, prompts, titles, help and one-line docstrings, as the

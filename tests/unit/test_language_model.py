@@ -7,7 +7,6 @@ import pytest
 from ocr.charset import Charset
 from ocr.ctc import BeamSettings, decode_beam, decode_greedy
 from ocr.language_model import BACKOFF, CharLanguageModel, count_ngrams, from_counts
-from training.language_model import held_out
 
 CHARSET = Charset("ilw ")  # classes: blank=0, i=1, l=2, w=3, space=4
 TEXT = ["will will", "wil will", "will"]
@@ -91,16 +90,12 @@ def test_an_empty_line_and_a_wrong_shape():
         decode_beam(np.zeros((3, 2), np.float32), CHARSET, model())
 
 
-def test_held_out_picks_stay_put_when_a_package_adds_lines():
-    from training.decoder_settings import pick
+def test_decoder_choice_picks_stay_put_when_a_package_adds_lines():
+    from training.decoder_settings import hash_ordered, pick
 
-    def base():
-        return [f"line number {index} of some manual" for index in range(20_000)]
-
-    def grown():
-        return base() + [f"a new package's line {index}" for index in range(1_000)]  # 5% more lines
-
-    picks = [[pick(random.Random(seed), source) for seed in range(400)] for source in (base, grown)]
+    base = [f"line number {index} of some manual" for index in range(20_000)]
+    grown = base + [f"a new package's line {index}" for index in range(1_000)]  # 5% more lines
+    picks = [[pick(random.Random(seed), ordered) for seed in range(400)] for ordered in map(hash_ordered, (base, grown))]
     moved = sum(before != after for before, after in zip(*picks))
     assert 0 < moved < 60  # ~5% move (to the new lines); choosing by index moved nearly all
-    assert all(held_out(line) for line in picks[0])
+    assert set(picks[0]) <= set(base) and len(set(picks[0])) > 350
