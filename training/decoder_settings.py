@@ -46,7 +46,7 @@ RECIPES_DRAWN = {"photo_labels": 2, "screen_labels": 1}  # as the served v2's st
 LINES = 2400
 SEED = 4_040_404
 WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
-BONUSES = (0.0, 0.4, 0.8, 1.2, 1.6)
+BONUSES = (0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4)
 
 
 @lru_cache(maxsize=1)

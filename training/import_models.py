@@ -37,12 +37,12 @@ SOURCES = {
     "ppocrv4-mobile": WheelModels("rapidocr-onnxruntime==1.4.4",
                                   "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
                                   "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
-                                  {"lm_weight": 0.3, "length_bonus": 1.6},
-                                  {"lines": 2400, "greedy_line_accuracy": 0.4783, "line_accuracy": 0.565}),
+                                  {"lm_weight": 0.2, "length_bonus": 2.0},
+                                  {"lines": 2400, "greedy_line_accuracy": 0.4783, "line_accuracy": 0.5692}),
     "ppocrv6-small": WheelModels("rapidocr==3.10.0", "rapidocr/models/PP-OCRv6_det_small.onnx",
                                  "rapidocr/models/PP-OCRv6_rec_small.onnx",
-                                 {"lm_weight": 0.2, "length_bonus": 1.6},
-                                 {"lines": 2400, "greedy_line_accuracy": 0.6175, "line_accuracy": 0.6908}),
+                                 {"lm_weight": 0.2, "length_bonus": 2.4},
+                                 {"lines": 2400, "greedy_line_accuracy": 0.6175, "line_accuracy": 0.7021}),
 }
 DETECTOR_FILE = "detector.onnx"
 # The detector our own versions ship with (training/experiments/detector-choice.json says why).
