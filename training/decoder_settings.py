@@ -5,8 +5,9 @@ The lines are drawn as the served stage's own data is (its photo and screen reci
 camera and screen effects, and mix of text), but every real line comes from sources no training line and no
 language-model count draws from: the documentation files of another tenth of the installed packages, and the
 Python source, docstrings and Chinese labels of four wheels training never read (minus any line a training
-source or an evaluation sample holds). Lines the network trained on need the language model less than unseen
-text does, so choosing on them leaned to too little of it (training/experiments/decoder-unseen-evaluation.json).
+source or an evaluation sample holds), as the blind sets are unseen by both. Before, the settings were chosen on
+lines only the language model had not counted; choosing on unseen text read the blind sets better
+(training/experiments/decoder-unseen-evaluation.json; the length bonus moved, the weight did not).
 Every (lm_weight, length_bonus) pair of the grid reads the same lines (the network runs once); greedy reading is
 the baseline. `--write` copies the language model into the version folder and names it, its sha256 and the best
 settings in the manifest's "decoder" entry (then `make eval VERSION=vN` re-scores the version as it now reads).

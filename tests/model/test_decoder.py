@@ -5,8 +5,8 @@ from ocr.charset import normalize_for_scoring
 from ocr.manifest import load_version, sha256_of
 from ocr.runtime import Recognizer
 from tests.helpers import version_dir
-from training.decoder_settings import LANGUAGE_MODEL, choice_lines
-from training.evalset_ui import reserved_texts
+from training.decoder_settings import LANGUAGE_MODEL, choice_lines, unseen_text
+from training.evalset_ui import reserved_texts, training_source_texts
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
@@ -31,3 +31,10 @@ def test_v2_reads_more_unseen_lines_with_its_decoder_than_greedily():
                    for result, text in zip(recognizer.recognize_many(lines), texts))
 
     assert read(served) >= read(greedy) + 4  # at least 2 points more of the 200
+
+
+def test_the_decoder_choice_draws_no_line_of_a_training_source_or_an_evaluation_sample():
+    seen = training_source_texts() | reserved_texts()
+    for kind, (_, lines) in unseen_text().items():
+        assert len(lines) > 1000, kind
+        assert not set(lines) & seen, kind

@@ -275,6 +275,8 @@ def test_documentation_lines_leave_licences_out_keep_real_prose_and_grow_only_by
     after = documentation_lines(docs, licences)
     assert 0 < len(before) < 60  # one file in ten or so, by a hash of its path
     assert set(before) <= set(after) and all(line.endswith("with `make install`, then run it.") for line in after)
+    other = documentation_lines(docs, licences, share=1)  # the decoder's settings are chosen on another tenth
+    assert 0 < len(other) < 60 and not set(other) & set(after)
 
 
 def test_chinese_documentation_lines_are_the_sentences_a_reader_sees_in_a_wheels_docstrings(tmp_path):
