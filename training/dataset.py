@@ -18,8 +18,8 @@ from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
 from .fonts import BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS, FontSpec, fonts_for
-from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation,
-                     render_line)
+from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, PHOTO_WARPED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN,
+                     Augmentation, render_line)
 
 SHARD_SIZE = 2000
 BALANCED = {"zh": 0.4, "en": 0.2, "num": 0.15, "mixed": 0.25}
@@ -112,6 +112,8 @@ RECIPES = {
     "photo_dictionary": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, DICTIONARY_TEXT),
     "screen_dictionary": Recipe(FACES_FONTS, 0.0, SCREEN, DICTIONARY_TEXT),
     "page_crops_dictionary": PageCrops(PHOTO_FONTS, DICTIONARY_TEXT),
+    # The interface lines with half their glyphs bent into designs no installed face has (render.PHOTO_WARPED).
+    "photo_warped": Recipe(FACES_FONTS, 0.3, PHOTO_WARPED, INTERFACE_TEXT),
 }
 
 
