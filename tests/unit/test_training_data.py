@@ -425,6 +425,28 @@ def test_varied_lines_are_condensed_or_extended_and_bolder_or_lighter_but_never_
     assert RECIPES["photo_varied"].augmentation is PHOTO_VARIED and PHOTO_VARIED.stretch_share > 0
 
 
+def test_warped_glyphs_bend_their_strokes_in_place_and_keep_their_ink():
+    from training.render import PHOTO_VARIED, PHOTO_WARPED, _warp
+
+    text = "权限不足 Width"
+    font = fonts_for(text, TRAIN_FONTS)[0]
+    line = render_line(text, font, random.Random(0), Augmentation(min_size=48, max_size=48, probability=0.0))
+    paper = int(np.asarray(line)[0, 0])
+    plain = paper - np.asarray(line, dtype=np.float64)
+    columns = lambda ink: np.flatnonzero((ink > 100).any(axis=0))  # noqa: E731
+    for seed in range(8):
+        bent = paper - np.asarray(_warp(line, random.Random(seed), 48, paper), dtype=np.float64)
+        assert bent.shape == plain.shape
+        assert 0.9 < bent.sum() / plain.sum() < 1.1  # no stroke lost or doubled
+        assert abs(columns(bent)[0] - columns(plain)[0]) <= 3 and abs(columns(bent)[-1] - columns(plain)[-1]) <= 3
+        assert 0.05 < np.abs(bent - plain).sum() / plain.sum()  # the strokes moved
+        assert np.corrcoef(bent.ravel(), plain.ravel())[0, 1] > 0.6  # by a stroke's width at most, not the line
+    blank = Image.new("L", (120, 40), 200)
+    assert (np.asarray(_warp(blank, random.Random(1), 40, 200)) == 200).all()  # the paper stays paper
+    # Older recipes draw exactly as before: no random number is taken when the share is 0.
+    assert PHOTO_VARIED.warp_share == 0 and RECIPES["photo_warped"].augmentation is PHOTO_WARPED
+
+
 def test_the_ui_evaluation_texts_are_fixed_and_never_drawn_for_training():
     from training.evalset_ui import reserved_texts, ui_texts
 
