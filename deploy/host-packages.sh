@@ -25,6 +25,12 @@ development=(
   fonts-roadgeek fonts-routed-gothic fonts-oldstandard fonts-play fonts-dosis fonts-manrope fonts-sora
   fonts-sil-charis fonts-junction fonts-babelstone-han fonts-cns11643-kai fonts-cns11643-sung fonts-unifont
   fonts-smiley-sans fonts-droid-fallback fonts-sil-gentium fonts-clear-sans fonts-mononoki
+  fonts-paratype fonts-adf-accanthis fonts-adf-baskervald fonts-adf-berenis fonts-adf-gillius fonts-adf-ikarius
+  fonts-adf-irianis fonts-adf-libris fonts-adf-oldania fonts-adf-romande fonts-adf-switzera fonts-adf-tribun
+  fonts-adf-universalis fonts-adf-verana fonts-b612 fonts-cardo fonts-cmu fonts-jura fonts-oxygen fonts-quattrocento
+  fonts-roboto-slab fonts-stix fonts-tiresias fonts-vollkorn fonts-anonymous-pro fonts-hermit fonts-monofur
+  fonts-league-mono fonts-agave fonts-allerta fonts-averia-sans-gwf fonts-averia-serif-gwf fonts-fanwood
+  fonts-goudybookletter fonts-junicode fonts-sil-doulos fonts-prociono fonts-yanone-kaffeesatz
   chromium chromium-driver
   nodejs
 )

@@ -152,12 +152,56 @@ HAN_EXTRA_FONTS = (
     FontSpec("/usr/share/fonts/truetype/cns11643/TW-Sung-98_1.ttf", cjk=True),
     FontSpec("/usr/share/fonts/opentype/unifont/unifont.otf", cjk=True),
 )
+# Latin designs none of the above has, from Debian's font packages (host-packages installs them): book and
+# display serifs (the ADF families, Vollkorn, Cardo, Computer Modern, STIX), humanist and technical sans (PT Sans,
+# B612, Tiresias's signage and screen faces, Oxygen, Jura), slab, typewriter and code faces. Not GentiumBasic nor
+# GentiumPlus (Gentium is an evaluation face), nor FreeFont's OpenType files (reserved).
+_ADF = "/usr/share/fonts/truetype/adf"
+MORE_LATIN_FONTS = tuple(FontSpec(path) for path in (
+    *(f"/usr/share/fonts/truetype/paratype/{name}.ttf" for name in (
+        "PTS55F", "PTS56F", "PTS75F", "PTF55F", "PTF56F", "PTM55F", "PTN57F", "PTC55F")),
+    *(f"{_ADF}/{name}.otf" for name in (
+        "AccanthisADFStd-Regular", "BaskervaldADFStd", "BaskervaldADFStd-Italic", "BerenisADFPro-Regular",
+        "GilliusADF-Regular", "IkariusADFStd-Regular", "IrianisADFStd-Regular", "LibrisADFStd-Regular",
+        "OldaniaADFStd-Regular", "RomandeADFStd-Regular", "SwitzeraADF-Regular",
+        "TribunADFStd-Regular", "UniversalisADFStd-Regular", "Verana-Regular", "VeranaSans-Regular")),
+    "/usr/share/fonts/opentype/b612/B612-Regular.otf",
+    "/usr/share/fonts/opentype/b612/B612Mono-Regular.otf",
+    "/usr/share/fonts/truetype/cardo/Cardo104s.ttf",
+    *(f"/usr/share/fonts/truetype/cmu/{name}.ttf" for name in ("cmunrm", "cmunss", "cmuntt", "cmunti")),
+    "/usr/share/fonts/opentype/jura/Jura-Regular.otf",
+    "/usr/share/fonts/truetype/oxygen/Oxygen-Sans.ttf",
+    "/usr/share/fonts/truetype/oxygen/OxygenMono-Regular.ttf",
+    "/usr/share/fonts/opentype/quattrocento/Quattrocento-Regular.otf",
+    "/usr/share/fonts/opentype/roboto/slab/RobotoSlab-Regular.otf",
+    "/usr/share/fonts/opentype/stix/STIXGeneral-Regular.otf",
+    "/usr/share/fonts/opentype/stix/STIXGeneral-Italic.otf",
+    *(f"/usr/share/fonts/truetype/tiresias/{name}.ttf" for name in (
+        "tiresias_infofont", "tiresias_pcfont", "tiresias_lpfont")),
+    "/usr/share/fonts/truetype/vollkorn/Vollkorn-Regular.ttf",
+    "/usr/share/fonts/truetype/vollkorn/Vollkorn-Italic.ttf",
+    "/usr/share/fonts/truetype/anonymous-pro/Anonymous Pro.ttf",
+    "/usr/share/fonts/truetype/hermit/Hermit-medium.otf",
+    "/usr/share/fonts/truetype/monofur/monof55.ttf",
+    "/usr/share/fonts/opentype/league-mono/LeagueMono-Regular.otf",
+    "/usr/share/fonts/truetype/agave/agave-r-autohinted.ttf",
+    "/usr/share/fonts/opentype/allerta/allerta_medium.otf",
+    "/usr/share/fonts/truetype/averia-gwf/AveriaSansGWF-Regular.ttf",
+    "/usr/share/fonts/truetype/averia-gwf/AveriaSerifGWF-Regular.ttf",
+    "/usr/share/fonts/truetype/fanwood/FanwoodText.otf",
+    "/usr/share/fonts/opentype/sortsmill/GoudyBookletter1911.otf",
+    "/usr/share/fonts/opentype/junicode/JunicodeTwoBeta-Regular.otf",
+    "/usr/share/fonts/truetype/doulos/DoulosSIL-Regular.ttf",
+    "/usr/share/fonts/opentype/fonts-prociono/Prociono.otf",
+    "/usr/share/fonts/opentype/yanone-kaffeesatz/YanoneKaffeesatz-Regular.otf",
+))
 # The font pools the render recipes grew through (dataset.RECIPES).
 WIDE_FONTS = TRAIN_FONTS + WIDE_EXTRA_FONTS
 BROAD_FONTS = WIDE_FONTS + HUMANIST_LATIN_FONTS
 FIGURE_FONTS = BROAD_FONTS + STRAIGHT_NINE_FONTS
 PHOTO_FONTS = FIGURE_FONTS + PHOTO_EXTRA_FONTS
 FACES_FONTS = PHOTO_FONTS + HAN_EXTRA_FONTS
+LATIN_FACES_FONTS = FACES_FONTS + MORE_LATIN_FONTS
 
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
@@ -202,5 +246,5 @@ def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font.path, size, index=font.index)
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = FACES_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
+def missing_font_files(fonts: tuple[FontSpec, ...] = LATIN_FACES_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]
