@@ -58,10 +58,20 @@ def test_chinese_lines_draw_characters_about_as_often_as_text_uses_them_and_keep
     assert len(set(hanzi) - commonest) > 1500  # rare characters still come
 
 
+def family_word(font) -> str:
+    """The first word of a face's family name (its name table's ID 1): Gentium Basic -> gentium."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font.path, fontNumber=font.index, lazy=True) as handle:
+        return handle["name"].getDebugName(1).split()[0].lower()
+
+
 def test_evaluation_and_training_fonts_never_overlap():
     for recipe in RECIPES.values():
         reserved = EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS
         assert not {font.path for font in recipe.fonts} & {font.path for font in reserved}
+        # Nor another file of a reserved family (GentiumBasic beside Gentium, FreeFont's OpenType files).
+        assert not {family_word(font) for font in recipe.fonts} & {family_word(font) for font in reserved}
     assert missing_font_files() == []
     # Noto CJK's index 2 is the Simplified Chinese face and covers the level-1 hanzi.
     assert set(default_charset().alphabet[107:]) <= covered_characters(TRAIN_FONTS[0])
