@@ -90,15 +90,15 @@ def render_line(text: str, font: FontSpec, rng: random.Random, augmentation: Aug
     contrast = rng.uniform(50, 100) if augmentation.hard else (rng.uniform(70, 230) if roll() else 230)
     background = rng.uniform(contrast + 10, 255) if rng.random() < 0.85 else rng.uniform(0, 255 - contrast - 10)
     foreground = background - contrast if background > contrast else background + contrast
-    image = Image.new("L", (width, height), int(np.clip(background, 0, 255)))
-    ink = int(np.clip(foreground, 0, 255))
+    paper, ink = int(np.clip(background, 0, 255)), int(np.clip(foreground, 0, 255))
+    image = Image.new("L", (width, height), paper)
     _draw(image, (margin_x - left, margin_top - top), text, face, ink, tracking, stem_nines)
     if tight and rng.random() < 0.4:
         _draw_neighbours(image, (margin_x - left, margin_top - top), text, face, ink, bottom - top, rng)
     if augmentation.weight_share and rng.random() < augmentation.weight_share:
-        image = _reweight(image, rng, size, int(np.clip(background, 0, 255)), dark_ink=ink < background)
+        image = _reweight(image, rng, size, paper, dark_ink=ink < background)
     if augmentation.warp_share and rng.random() < augmentation.warp_share:
-        image = _warp(image, rng, size, int(np.clip(background, 0, 255)))
+        image = _warp(image, rng, size, paper)
     if augmentation.stretch_share and rng.random() < augmentation.stretch_share:
         image = image.resize((max(1, round(image.width * rng.uniform(0.6, 1.4))), image.height), Image.BICUBIC)
     if augmentation.slant_share and rng.random() < augmentation.slant_share:
