@@ -20,7 +20,8 @@ def test_an_imported_v3_is_deployed_with_replicas_canaried_promoted_and_v1_retir
     try:
         stack.commands(["deploy", "v3"], ["canary", "10", "--version", "v3"])
         wait_for(lambda: "v3" in client.answers[-200:], 60, "v3 answers at 10%")
-        assert len(stack.backend.running_tasks("ocr-v3")) == 2
+        # v3 answers once its first replica is healthy; the second may still be starting.
+        wait_for(lambda: len(stack.backend.running_tasks("ocr-v3")) == 2, 60, "both v3 replicas running")
         # Prometheus finds the new version's replicas by DNS, with no change to its config
         wait_for(lambda: prometheus.targets_up(stack.backend.prometheus_url).get("versions") == 6, 30,
                  "Prometheus scrapes v3's replicas")
