@@ -31,6 +31,9 @@ development=(
   fonts-roboto-slab fonts-stix fonts-tiresias fonts-vollkorn fonts-anonymous-pro fonts-hermit fonts-monofur
   fonts-league-mono fonts-agave fonts-allerta fonts-averia-sans-gwf fonts-averia-serif-gwf fonts-fanwood
   fonts-goudybookletter fonts-junicode fonts-sil-doulos fonts-prociono fonts-yanone-kaffeesatz
+  fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+  fonts-vlgothic fonts-mplus fonts-motoya-l-cedar fonts-motoya-l-maruberi fonts-horai-umefont
+  fonts-sawarabi-gothic fonts-konatu fonts-dotgothic16 fonts-ipamj-mincho fonts-hanazono fonts-klee
   chromium chromium-driver
   nodejs
 )

@@ -17,8 +17,8 @@ from ocr.charset import Charset, default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
 from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
-from .fonts import (BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, LATIN_FACES_FONTS, PHOTO_FONTS, TRAIN_FONTS, WIDE_FONTS,
-                    FontSpec, fonts_for)
+from .fonts import (BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, HAN_FACES_FONTS, LATIN_FACES_FONTS, PHOTO_FONTS, TRAIN_FONTS,
+                    WIDE_FONTS, FontSpec, fonts_for)
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, PHOTO_WARPED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN,
                      Augmentation, render_line)
 
@@ -117,6 +117,8 @@ RECIPES = {
     "photo_warped": Recipe(FACES_FONTS, 0.3, PHOTO_WARPED, INTERFACE_TEXT),
     # The interface lines in 56 more Latin faces (fonts.MORE_LATIN_FONTS).
     "photo_latin_faces": Recipe(LATIN_FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
+    # And in 20 Japanese hanzi designs, each with a Chinese fallback for the hanzi it lacks (fonts.JAPANESE_HAN_FONTS).
+    "photo_han_faces": Recipe(HAN_FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
 }
 
 

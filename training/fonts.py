@@ -4,11 +4,11 @@ The evaluation-only fonts are reserved by ../shared/DATA-POLICY.md and never ent
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import ImageFont
+from PIL import ImageDraw, ImageFont
 
 _NOTO = "/usr/share/fonts/opentype/noto"
 _URW = "/usr/share/fonts/opentype/urw-base35"
@@ -22,6 +22,9 @@ class FontSpec:
     path: str
     index: int = 0
     cjk: bool = False
+    # Draws the characters this face has no glyph for, on its baseline: the simplified hanzi a Japanese face
+    # lacks, as a browser draws Chinese in a Japanese UI font.
+    fallback: FontSpec | None = None
 
     @property
     def name(self) -> str:
@@ -195,6 +198,39 @@ MORE_LATIN_FONTS = tuple(FontSpec(path) for path in (
     "/usr/share/fonts/opentype/fonts-prociono/Prociono.otf",
     "/usr/share/fonts/opentype/yanone-kaffeesatz/YanoneKaffeesatz-Regular.otf",
 ))
+# Hanzi in designs no Chinese face here has: Japanese gothic, rounded, mincho, pixel and handwriting faces from
+# Debian's font packages (host-packages installs them). A Japanese face has 51-76% of the level-1 hanzi, so each
+# draws the rest in the Chinese face nearest its style (sans of its weight, serif, Kai, bitmap), as screens do;
+# HanaMinA has them all. Shared hanzi keep their Japanese forms: a design, not another character. Not Seto,
+# Oradano, kiloji nor YOz: their cmaps list hundreds of hanzi whose glyphs are blank.
+_NOTO_SANS = {weight: FontSpec(f"{_NOTO}/NotoSansCJK-{weight}.ttc", 2, cjk=True)
+              for weight in ("Thin", "Light", "Regular", "Medium", "Bold", "Black")}
+_NOTO_SERIF = FontSpec(f"{_NOTO}/NotoSerifCJK-Regular.ttc", 2, cjk=True)
+_KAI = WIDE_EXTRA_FONTS[0]
+_UNIFONT = HAN_EXTRA_FONTS[3]
+_JAPANESE = "/usr/share/fonts/truetype"
+JAPANESE_HAN_FONTS = tuple(FontSpec(path, cjk=True, fallback=fallback) for path, fallback in (
+    (f"{_JAPANESE}/bizud-gothic/BIZUDGothic-Regular.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/bizud-gothic/BIZUDGothic-Bold.ttf", _NOTO_SANS["Bold"]),
+    ("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/vlgothic/VL-Gothic-Regular.ttf", _NOTO_SANS["Regular"]),
+    ("/usr/share/fonts/opentype/mplus/Mplus1-Thin.otf", _NOTO_SANS["Thin"]),
+    ("/usr/share/fonts/opentype/mplus/Mplus1-Regular.otf", _NOTO_SANS["Regular"]),
+    ("/usr/share/fonts/opentype/mplus/Mplus1-Black.otf", _NOTO_SANS["Black"]),
+    (f"{_JAPANESE}/motoya-l-cedar/MTLc3m.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/motoya-l-maruberi/MTLmr3m.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/horai-umefont/ume-tgo4.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/sawarabi-gothic/sawarabi-gothic-medium.ttf", _NOTO_SANS["Medium"]),
+    (f"{_JAPANESE}/konatu/Konatu.ttf", _NOTO_SANS["Regular"]),
+    (f"{_JAPANESE}/dotgothic16/DotGothic16-Regular.ttf", _UNIFONT),
+    (f"{_JAPANESE}/bizud-mincho/BIZUDMincho-Regular.ttf", _NOTO_SERIF),
+    ("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf", _NOTO_SERIF),
+    (f"{_JAPANESE}/ipamj/ipamjm.ttf", _NOTO_SERIF),
+    (f"{_JAPANESE}/hanazono/HanaMinA.ttf", None),
+    (f"{_JAPANESE}/horai-umefont/ume-tmo3.ttf", _NOTO_SERIF),
+    (f"{_JAPANESE}/klee/KleeOne-Regular.ttf", _KAI),
+    (f"{_JAPANESE}/klee/KleeOne-SemiBold.ttf", _KAI),
+))
 # The font pools the render recipes grew through (dataset.RECIPES).
 WIDE_FONTS = TRAIN_FONTS + WIDE_EXTRA_FONTS
 BROAD_FONTS = WIDE_FONTS + HUMANIST_LATIN_FONTS
@@ -202,6 +238,7 @@ FIGURE_FONTS = BROAD_FONTS + STRAIGHT_NINE_FONTS
 PHOTO_FONTS = FIGURE_FONTS + PHOTO_EXTRA_FONTS
 FACES_FONTS = PHOTO_FONTS + HAN_EXTRA_FONTS
 LATIN_FACES_FONTS = FACES_FONTS + MORE_LATIN_FONTS
+HAN_FACES_FONTS = FACES_FONTS + JAPANESE_HAN_FONTS
 
 # Reserved for evaluation (DATA-POLICY.md): the unseen-font half of the evaluation set.
 EVAL_UNSEEN_FONTS = (
@@ -228,11 +265,12 @@ EVAL2_BLIND_FONTS = (
 
 @lru_cache(maxsize=None)
 def covered_characters(font: FontSpec) -> frozenset[str]:
-    """Characters the font has a glyph for (from its cmap)."""
+    """Characters the font draws: those it has a glyph for (from its cmap), and its fallback's."""
     from fontTools.ttLib import TTFont
 
     with TTFont(font.path, fontNumber=font.index, lazy=True) as handle:
-        return frozenset(chr(code) for code in handle.getBestCmap())
+        own = frozenset(chr(code) for code in handle.getBestCmap())
+    return own | covered_characters(font.fallback) if font.fallback else own
 
 
 def fonts_for(text: str, fonts: tuple[FontSpec, ...]) -> list[FontSpec]:
@@ -242,9 +280,52 @@ def fonts_for(text: str, fonts: tuple[FontSpec, ...]) -> list[FontSpec]:
 
 
 @lru_cache(maxsize=4096)
-def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(font.path, size, index=font.index)
+def load_font(font: FontSpec, size: int) -> ImageFont.FreeTypeFont | FallbackFont:
+    face = ImageFont.truetype(font.path, size, index=font.index)
+    if font.fallback is None:
+        return face
+    return FallbackFont(face, load_font(font.fallback, size), covered_characters(replace(font, fallback=None)))
 
 
-def missing_font_files(fonts: tuple[FontSpec, ...] = LATIN_FACES_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
+class FallbackFont:
+    """A face and its fallback as one: each run of characters goes to the face that has them, every run on the
+    first face's baseline. Measures like a FreeTypeFont (its default "la" anchor); draw with ``draw_text``."""
+
+    def __init__(self, face: ImageFont.FreeTypeFont, fallback, own: frozenset[str]):
+        self.face, self.fallback, self.own = face, fallback, own
+        self.ascent = face.getmetrics()[0]
+
+    def runs(self, text: str) -> list[tuple[float, object, str]]:
+        """(x offset, face, characters) for each run of ``text``."""
+        runs, x = [], 0.0
+        for char in text:
+            face = self.face if char in self.own or char == " " else self.fallback
+            if runs and runs[-1][1] is face:
+                runs[-1][2] += char
+            else:
+                runs.append([0.0, face, char])
+        for run in runs:
+            run[0], x = x, x + run[1].getlength(run[2])
+        return [tuple(run) for run in runs]
+
+    def getlength(self, text: str) -> float:
+        return sum(face.getlength(run) for _, face, run in self.runs(text))
+
+    def getbbox(self, text: str) -> tuple[int, int, int, int]:
+        boxes = [(x + left, self.ascent + top, x + right, self.ascent + bottom) for x, face, run in self.runs(text)
+                 for left, top, right, bottom in [face.getbbox(run, anchor="ls")]]
+        return (round(min(box[0] for box in boxes)), round(min(box[1] for box in boxes)),
+                round(max(box[2] for box in boxes)), round(max(box[3] for box in boxes)))
+
+
+def draw_text(draw: ImageDraw.ImageDraw, origin: tuple[float, float], text: str, face, fill) -> None:
+    """``draw.text`` for a FreeTypeFont or a FallbackFont, the origin at the left of the ascender line."""
+    if not isinstance(face, FallbackFont):
+        draw.text(origin, text, font=face, fill=fill)
+        return
+    for x, run_face, run in face.runs(text):
+        draw.text((origin[0] + x, origin[1] + face.ascent), run, font=run_face, fill=fill, anchor="ls")
+
+
+def missing_font_files(fonts: tuple[FontSpec, ...] = LATIN_FACES_FONTS + JAPANESE_HAN_FONTS + EVAL_UNSEEN_FONTS + EVAL_BLIND_FONTS + EVAL2_BLIND_FONTS) -> list[str]:
     return [font.path for font in fonts if not Path(font.path).exists()]

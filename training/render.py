@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .fonts import FontSpec, load_font
+from .fonts import FontSpec, draw_text, load_font
 
 
 @dataclass(frozen=True)
@@ -215,14 +215,14 @@ def _draw(image: Image.Image, origin: tuple[float, float], text: str, face, fill
           stem_nines: bool = False) -> None:
     draw = ImageDraw.Draw(image)
     if not tracking and not stem_nines:
-        draw.text(origin, text, font=face, fill=fill)
+        draw_text(draw, origin, text, face, fill)
         return
     x, y = origin
     for char in text:  # one glyph at a time: the advance of each plus the extra tracking
         if char == "9" and stem_nines:
             _draw_stem_nine(image, (x, y), face, fill)
         else:
-            draw.text((x, y), char, font=face, fill=fill)
+            draw_text(draw, (x, y), char, face, fill)
         x += face.getlength(char) + tracking
 
 
@@ -238,7 +238,7 @@ def _stem_nine_mask(face) -> tuple[tuple[int, int], Image.Image]:
     left, top, right, bottom = face.getbbox("9")
     q_left, q_top, q_right, q_bottom = face.getbbox("q")
     q_ink = Image.new("L", (max(q_right - q_left, 1), max(q_bottom - q_top, 1)), 0)
-    ImageDraw.Draw(q_ink).text((-q_left, -q_top), "q", font=face, fill=255)
+    draw_text(ImageDraw.Draw(q_ink), (-q_left, -q_top), "q", face, 255)
     return (left, top), q_ink.resize((max(right - left, 1), max(bottom - top, 1)), Image.BILINEAR)
 
 
@@ -249,8 +249,8 @@ def _draw_neighbours(image: Image.Image, origin: tuple[float, float], text: str,
     pitch = ink_height * rng.uniform(1.1, 1.5)
     for direction in rng.choice([(-1,), (1,), (-1, 1)]):
         neighbour = "".join(rng.sample(text, len(text)))
-        draw.text((origin[0] + rng.uniform(-0.3, 0.3) * ink_height, origin[1] + direction * pitch), neighbour,
-                  font=face, fill=fill)
+        draw_text(draw, (origin[0] + rng.uniform(-0.3, 0.3) * ink_height, origin[1] + direction * pitch), neighbour,
+                  face, fill)
 
 
 def _reweight(image: Image.Image, rng: random.Random, size: int, paper: int, dark_ink: bool) -> Image.Image:

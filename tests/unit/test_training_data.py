@@ -14,8 +14,8 @@ from training.corpus import CATEGORIES, CODES, TextSampler, chinese_characters, 
 from training.dataset import RECIPES, Recipe, Shard, bucketed_batches, load_shard, render_shard, save_shard
 from training.evalset import BLIND_CATEGORIES, EVAL_CATEGORIES, build_blind_set, evaluation_texts
 from training.evaluate import score
-from training.fonts import (EVAL2_BLIND_FONTS, EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, TRAIN_FONTS, covered_characters,
-                            fonts_for, load_font, missing_font_files)
+from training.fonts import (EVAL2_BLIND_FONTS, EVAL_BLIND_FONTS, EVAL_UNSEEN_FONTS, JAPANESE_HAN_FONTS, TRAIN_FONTS,
+                            covered_characters, draw_text, fonts_for, load_font, missing_font_files)
 from training.render import CLEAN as CLEAN_AUGMENTATION
 from training.render import SLANTED, SPACED, STEM_NINES, TRAIN, Augmentation, _shear, render_line
 from training.render_cache import cache_dir_for, missing_jobs, render_jobs
@@ -160,11 +160,38 @@ def test_every_training_hanzi_face_draws_its_hanzi_as_distinct_inked_glyphs():
         glyphs = set()
         for character in covered:
             canvas = Image.new("L", (40, 40))
-            ImageDraw.Draw(canvas).text((4, 4), character, font=load_font(font, 32), fill=255)
+            draw_text(ImageDraw.Draw(canvas), (4, 4), character, load_font(font, 32), 255)
             pixels = np.asarray(canvas)
             assert (pixels > 128).sum() > 20, (font.name, character)
             glyphs.add(pixels.tobytes())
         assert len(covered) > 100 and len(glyphs) == len(covered), font.name
+
+
+def test_a_japanese_face_draws_the_hanzi_it_lacks_in_its_fallback_on_its_own_baseline():
+    font = next(font for font in JAPANESE_HAN_FONTS if font.path.endswith("BIZUDGothic-Regular.ttf"))
+    own, lacking = "明", "们"  # 们 is a simplified form: no JIS face has it
+    assert own in covered_characters(replace(font, fallback=None)) and lacking not in covered_characters(
+        replace(font, fallback=None))
+    assert lacking in covered_characters(font) and fonts_for(own + lacking, (font,)) == [font]
+    face = load_font(font, 40)
+
+    def ink(text, drawn_face):
+        canvas = Image.new("L", (200, 80))
+        draw_text(ImageDraw.Draw(canvas), (10, 10), text, drawn_face, 255)
+        return np.asarray(canvas)
+
+    line = ink(own + lacking, face)
+    split = 10 + round(face.face.getlength(own))
+    # Each character is its own face's glyph: the lacking one is the fallback's, not the face's missing-glyph box.
+    assert np.array_equal(line[:, :split], ink(own, face.face)[:, :split])
+    fallback_alone = ink(lacking, load_font(font.fallback, 40))
+    shift = face.ascent - load_font(font.fallback, 40).getmetrics()[0]  # the fallback sits on the face's baseline
+    assert np.array_equal(line[:, split:], np.roll(fallback_alone, (shift, split - 10), axis=(0, 1))[:, split:])
+    # Measured as Pillow measures one face: across the advances, and from the ink's top to its bottom.
+    rows = np.nonzero(line.any(axis=1))[0]
+    left, top, right, bottom = face.getbbox(own + lacking)
+    assert (left, right) == (0, round(face.getlength(own + lacking))) == (0, 80)
+    assert abs(10 + top - rows[0]) <= 1 and abs(10 + bottom - 1 - rows[-1]) <= 1
 
 
 def test_letter_spacing_widens_the_ink_of_a_line():
