@@ -34,7 +34,7 @@ development=(
   fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
   fonts-vlgothic fonts-mplus fonts-motoya-l-cedar fonts-motoya-l-maruberi fonts-horai-umefont
   fonts-sawarabi-gothic fonts-konatu fonts-dotgothic16 fonts-ipamj-mincho fonts-hanazono fonts-klee
-  chromium chromium-driver
+  chromium chromium-driver chromium-l10n
   nodejs
 )
 case "$group" in

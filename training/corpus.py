@@ -27,6 +27,8 @@ ZH_DOCS = "zh_docs"  # real Chinese sentences (text_sources.chinese_documentatio
 ZH_LABELS = "zh_labels"  # real Chinese labels and messages (text_sources.chinese_label_lines)
 EN_MESSAGES = "en_messages"  # real English messages (text_sources.english_message_lines)
 ZH_DICTIONARY = "zh_dictionary"  # general written Chinese (text_sources.chinese_dictionary_lines)
+# A browser's interface strings in each language (text_sources.browser_interface_lines)
+EN_BROWSER, ZH_BROWSER = "en_browser", "zh_browser"
 # A %-spec or {} field where a program puts a value
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-+ #0]*\d*(?:\.\d+)?[sdrifxXge]|\{\w*(?:![rs])?(?::[^{}]*)?\}")
 _ZH_PUNCTUATION = "，。、；：？！"
@@ -171,6 +173,25 @@ class TextSampler:
             return str(self.rng.randint(0, 9999))
         value = self._identifier() if self.rng.random() < 0.6 else self._english_word()
         return repr(value) if spec[-1] == "r" or "!r" in spec else value
+
+    def _en_browser(self) -> str:
+        return self._window(self._filled_slots(self.rng.choice(text_sources.browser_interface_lines("en-US"))))
+
+    def _zh_browser(self) -> str:
+        return self._wrapped(self._filled_slots(self.rng.choice(text_sources.browser_interface_lines("zh-CN"))))
+
+    def _filled_slots(self, line: str) -> str:
+        """An interface string with what the browser puts in its slots: a count, a site, a name or a file."""
+        def value(_) -> str:
+            kind = self.rng.random()
+            if kind < 0.35:
+                return str(self.rng.choice([self.rng.randint(0, 9), self.rng.randint(10, 9999)]))
+            if kind < 0.55:
+                return f"{self._english_word().lower()}.{self.rng.choice(['com', 'org', 'cn', 'io', 'net'])}"
+            if kind < 0.8:
+                return " ".join(self._english_word().capitalize() for _ in range(self.rng.randint(1, 2)))
+            return f"{self._identifier()}.{self.rng.choice(['pdf', 'png', 'zip', 'docx', 'csv'])}"
+        return re.sub(r"\$1", value, line)
 
     def _zh_docs(self) -> str:
         return self._wrapped(self.rng.choice(text_sources.chinese_documentation_lines()))

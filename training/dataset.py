@@ -16,7 +16,8 @@ import numpy as np
 from ocr.charset import Charset, default_charset
 from ocr.preprocess import ImageInputError, PreprocessOptions, preprocess
 
-from .corpus import CODES, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS, ZH_TEXT, TextSampler
+from .corpus import (CODES, EN_BROWSER, EN_MESSAGES, PROSE, SOURCE, TECH, ZH_BROWSER, ZH_DICTIONARY, ZH_DOCS, ZH_LABELS,
+                     ZH_TEXT, TextSampler)
 from .fonts import (BROAD_FONTS, FACES_FONTS, FIGURE_FONTS, HAN_FACES_FONTS, LATIN_FACES_FONTS, PHOTO_FONTS, TRAIN_FONTS,
                     WIDE_FONTS, FontSpec, fonts_for)
 from .render import (HARD, PHOTO, PHOTO_COLOUR, PHOTO_VARIED, PHOTO_WARPED, SCREEN, SLANTED, SPACED, STEM_NINES, TRAIN,
@@ -51,6 +52,12 @@ INTERFACE_TEXT = {PROSE: 0.08, SOURCE: 0.04, EN_MESSAGES: 0.12, TECH: 0.06, ZH_D
 # sources above are all software, while signs, receipts and pages are not.
 DICTIONARY_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_DOCS: 0.08, ZH_LABELS: 0.10,
                    ZH_DICTIONARY: 0.16, ZH_TEXT: 0.06, "zh": 0.02, "en": 0.04, "num": 0.08, "mixed": 0.06, CODES: 0.06}
+
+# And the interface strings of a browser in both languages (menus, settings, dialogs, errors), taken from the prose,
+# source, messages and tech shares (English) and from the sentences', labels' and phrases' (Chinese).
+BROWSER_TEXT = {PROSE: 0.04, SOURCE: 0.02, EN_MESSAGES: 0.08, EN_BROWSER: 0.12, TECH: 0.04, ZH_DOCS: 0.08,
+                ZH_LABELS: 0.12, ZH_BROWSER: 0.15, ZH_TEXT: 0.06, "zh": 0.04, "en": 0.05, "num": 0.08, "mixed": 0.06,
+                CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,9 @@ RECIPES = {
     "photo_latin_faces": Recipe(LATIN_FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
     # And in 20 Japanese hanzi designs, each with a Chinese fallback for the hanzi it lacks (fonts.JAPANESE_HAN_FONTS).
     "photo_han_faces": Recipe(HAN_FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
+    # A browser's interface strings beside the interface text (BROWSER_TEXT), drawn as photos and as screens.
+    "photo_browser": Recipe(HAN_FACES_FONTS, 0.3, PHOTO_VARIED, BROWSER_TEXT),
+    "screen_browser": Recipe(HAN_FACES_FONTS, 0.0, SCREEN, BROWSER_TEXT),
 }
 
 

@@ -1,7 +1,8 @@
 """Real text for training lines, from sources ../shared/DATA-POLICY.md allows: the package documentation
 under /usr/share/doc (READMEs, NEWS, changelogs), the source of Python's standard library and the messages it
 writes, the Chinese API reference carried in the docstrings of a pinned cloud SDK wheel, the Chinese labels
-and messages of two more pinned wheels, and the definitions and sayings of a Chinese dictionary in another.
+and messages of two more pinned wheels, the definitions and sayings of a Chinese dictionary in another, and the
+interface strings of the installed web browser in English and Chinese.
 
 Real prose carries what word lists lack: sentence case, punctuation where people put it, quotes,
 brackets, versions, paths and names. Licence texts are left out (`copyright` files, and every line of the
@@ -14,12 +15,15 @@ import ast
 import gzip
 import html
 import re
+import struct
 import sys
 import sysconfig
 import zipfile
 import zlib
 from functools import lru_cache
 from pathlib import Path
+
+from ocr.charset import normalize_text
 
 from .wheels import WHEEL_CACHE, wheel_path
 
@@ -236,12 +240,76 @@ def chinese_dictionary_lines(requirement: str = CHINESE_DICTIONARY_WHEEL, cache:
     return tuple(sorted(line for line in lines if len(line) >= 4 and _readable(line)))
 
 
+# What interfaces say, in both languages: the menus, buttons, dialogs, settings and errors of a web browser, from
+# the locale packs of the installed Chromium (Debian's chromium-l10n; its own .pak format, not gettext). About
+# 11 k English and 11 k Chinese strings, each plural form one string, every value slot written $1.
+BROWSER_LOCALES = Path("/usr/lib/chromium/locales")
+_PLURAL = re.compile(r"\{\s*\w+\s*,\s*(?:plural|select)\s*,")
+_SLOT = re.compile(r"\$\d|\{\w+\}|#")
+_TAG = re.compile(r"<[^<>]*>")
+_ACCELERATOR = re.compile(r"\(&\w\)|&(?=\w)")  # a Windows menu's underlined letter: "(&C)", "&Open"
+
+
+def pak_strings(path: Path) -> list[str]:
+    """The UTF-8 resources of a Chromium data pack, format 5: version, encoding, resource and alias counts, then a
+    table of (id, offset) with one entry past the last, then the data."""
+    data = path.read_bytes()
+    version, = struct.unpack_from("<I", data)
+    if version != 5:
+        raise ValueError(f"{path}: data pack version {version}, not 5")
+    count, = struct.unpack_from("<H", data, 8)
+    offsets = [struct.unpack_from("<HI", data, 12 + 6 * index)[1] for index in range(count + 1)]
+    strings = []
+    for start, end in zip(offsets, offsets[1:]):
+        try:
+            strings.append(data[start:end].decode("utf-8"))
+        except UnicodeDecodeError:  # an image or other binary resource
+            continue
+    return strings
+
+
+def message_forms(message: str) -> list[str]:
+    """An ICU plural or select message as the text of each of its forms (nested ones flattened); other text as is."""
+    match = _PLURAL.match(message)
+    if not match:
+        return [message]
+    forms, depth, start = [], 0, 0
+    for index in range(match.end(), len(message)):
+        if message[index] == "{":
+            depth += 1
+            start = index + 1 if depth == 1 else start
+        elif message[index] == "}":
+            if depth == 1:
+                forms.extend(message_forms(message[start:index].strip()))
+            depth -= 1
+            if depth < 0:
+                break
+    return forms
+
+
+@lru_cache(maxsize=2)
+def browser_interface_lines(locale: str = "en-US", root: Path = BROWSER_LOCALES) -> tuple[str, ...]:
+    """Distinct lines of the browser's ``locale`` pack, folded as labels are (curly quotes, ellipses) and sorted:
+    tags and menu accelerators left out, every value slot ($1, {NAME}, a plural's #) written $1; English lines
+    printable ASCII, Chinese lines with two hanzi."""
+    lines = set()
+    for message in pak_strings(root / f"{locale}.pak"):
+        for form in message_forms(message):
+            for line in _ACCELERATOR.sub("", _TAG.sub("", form)).splitlines():
+                line = normalize_text(" ".join(_SLOT.sub("$1", line).split()))
+                if _readable(line) and len(line) <= 60 if locale.startswith("zh") else _usable(line):
+                    lines.add(line)
+    return tuple(sorted(lines))
+
+
 if __name__ == "__main__":  # a quick look at what the sources give on this machine
     for name, source in (("documentation", documentation_lines), ("python source", python_source_lines),
                          ("english messages", english_message_lines),
                          ("chinese documentation", chinese_documentation_lines),
                          ("chinese labels", chinese_label_lines),
-                         ("chinese dictionary", chinese_dictionary_lines)):
+                         ("chinese dictionary", chinese_dictionary_lines),
+                         ("browser english", browser_interface_lines),
+                         ("browser chinese", lambda: browser_interface_lines("zh-CN"))):
         found = source()
         print(f"{name}: {len(found)} lines", file=sys.stderr)
         print("\n".join(found[:: max(1, len(found) // 15)]))

@@ -576,3 +576,56 @@ def test_english_messages_are_the_standard_librarys_text_constants_with_values_w
     filled = [text for text in drawn if "%" not in text and "{" not in text]
     assert any(text.startswith("Invalid section name: '") and text.endswith("'") for text in filled)  # %r: a repr
     assert all(re.fullmatch(r"line \d+ of \S+", text) for text in filled if text.startswith("line "))
+
+
+def _write_pak(path, resources: dict[int, bytes]) -> None:
+    """A Chromium data pack, format 5, UTF-8, no aliases: the layout the browser's locale packs use."""
+    import struct
+
+    ids = sorted(resources)
+    offset = 12 + 6 * (len(ids) + 1)
+    table, data = b"", b""
+    for resource in ids:
+        table += struct.pack("<HI", resource, offset + len(data))
+        data += resources[resource]
+    table += struct.pack("<HI", 0, offset + len(data))
+    path.write_bytes(struct.pack("<IBxxxHH", 5, 1, len(ids), 0) + table + data)
+
+
+def test_browser_interface_lines_are_each_plural_form_and_line_of_a_locale_pack_with_its_slots_marked(tmp_path):
+    from training.text_sources import browser_interface_lines
+
+    english, chinese = browser_interface_lines(), browser_interface_lines("zh-CN")  # the installed browser's
+    assert len(english) > 5000 and len(chinese) > 5000 and {"New Tab", "Settings"} <= set(english)
+    assert {"新标签页", "设置"} <= set(chinese) and all(line.isascii() for line in english)
+    _write_pak(tmp_path / "en-US.pak", {
+        1: "&Open link in new tab".encode(),
+        2: "{COUNT, plural,\n =1 {Removed 1 site}\n other {Removed # sites}}".encode(),
+        3: "Can\u2019t reach <b>$1</b>\u2026\nTry {NAME} again".encode(),
+        4: b"\x89PNG\r\n\x1a\n\xff\xfe",  # a binary resource
+        5: "OK".encode(),  # too short to be a line
+    })
+    _write_pak(tmp_path / "zh-CN.pak", {7: "关闭标签页(&C)".encode(), 8: "已下载“$1”。".encode(), 9: "确定".encode()})
+    assert browser_interface_lines("en-US", tmp_path) == (
+        "Can't reach $1...", "Open link in new tab", "Removed $1 sites", "Removed 1 site", "Try $1 again")
+    assert browser_interface_lines("zh-CN", tmp_path) == ("关闭标签页", "已下载“$1”。", "确定")
+    (tmp_path / "de.pak").write_bytes(b"\x04\x00\x00\x00" + bytes(12))
+    with pytest.raises(ValueError, match="version 4"):
+        browser_interface_lines("de", tmp_path)
+
+
+def test_browser_lines_are_drawn_with_a_value_in_every_slot(monkeypatch):
+    import training.text_sources as text_sources
+
+    monkeypatch.setattr(text_sources, "browser_interface_lines",
+                        lambda locale: ("Removed $1 sites from $1",) if locale == "en-US" else ("已下载“$1”。",))
+    sampler = TextSampler(random.Random(2))
+    english = [sampler.sample("en_browser") for _ in range(100)]
+    chinese = [sampler.sample("zh_browser") for _ in range(100)]
+    assert not any("$" in text for text in english + chinese)
+    whole = [re.fullmatch(r"Removed (.+) sites from (.+)", text) for text in english]
+    assert sum(bool(match) for match in whole) > 50  # a run of words is sometimes cut out (_window)
+    values = {value for match in whole if match for value in match.groups()}
+    assert any(value.isdigit() for value in values) and any(re.fullmatch(r"[a-z]+\.[a-z]+", value) for value in values)
+    whole = [text for text in chinese if text.startswith("已下载") and text.endswith("。")]
+    assert len(whole) > 30 and all(re.fullmatch(r"已下载“[^“”$]+”。", text) for text in whole)  # long ones are cut
