@@ -28,7 +28,9 @@ from .evalset_ui import NEAR_LUMINANCE, build_large_ui_set, build_ui_colour_set,
 ROOT = Path(__file__).resolve().parent.parent
 # blind_font is its own set of lines (evalset.build_blind_set), not part of overall.
 REPORT_GROUPS = (*EVAL_CATEGORIES, "seen_font", "unseen_font", "overall", "blind_font")
-UI_GROUPS = ("en", "zh", "seen_font", "unseen_font", "overall")  # unseen_font: the blind faces
+# unseen_font: the blind faces; by language too, since the two languages' faces are not the same faces
+UI_GROUPS = ("en", "zh", "seen_font", "unseen_font", "en_seen_font", "en_unseen_font", "zh_seen_font", "zh_unseen_font",
+             "overall")
 COLOUR_GROUPS = ("en", "zh", NEAR_LUMINANCE, "overall")
 
 
@@ -59,7 +61,9 @@ def evaluate(recognizer: Recognizer, items: list[EvalItem], batch_size: int = 1)
         pair = (item.text, prediction)
         groups[item.category].append(pair)
         groups["overall"].append(pair)
-        groups["seen_font" if item.seen_font else "unseen_font"].append(pair)
+        face = "seen_font" if item.seen_font else "unseen_font"
+        groups[face].append(pair)
+        groups[f"{item.category}_{face}"].append(pair)
         if item.group:
             groups[item.group].append(pair)
     report = {name: score(pairs) for name, pairs in groups.items()}
@@ -77,11 +81,11 @@ def store_metrics(directory: Path, **figures) -> None:
 def format_report(version: str, report: dict, title: str = "first evaluation set (synthetic; tuned on)",
                   groups: tuple[str, ...] = REPORT_GROUPS) -> str:
     rows = [f"{version}: {title} ({report['overall']['lines']} lines, {report['seconds']} s)",
-            f"{'group':<12} {'lines':>6} {'line acc':>9} {'char acc':>9}"]
+            f"{'group':<15} {'lines':>6} {'line acc':>9} {'char acc':>9}"]
     for name in groups:
         if name in report:
             entry = report[name]
-            rows.append(f"{name:<12} {entry['lines']:>6} {entry['line_accuracy']:>9.2%} {entry['char_accuracy']:>9.2%}")
+            rows.append(f"{name:<15} {entry['lines']:>6} {entry['line_accuracy']:>9.2%} {entry['char_accuracy']:>9.2%}")
     return "\n".join(rows)
 
 
