@@ -127,8 +127,8 @@ RECIPES = {
     # And in 20 Japanese hanzi designs, each with a Chinese fallback for the hanzi it lacks (fonts.JAPANESE_HAN_FONTS).
     "photo_han_faces": Recipe(HAN_FACES_FONTS, 0.3, PHOTO_VARIED, INTERFACE_TEXT),
     # A browser's interface strings beside the interface text (BROWSER_TEXT), drawn as photos and as screens.
-    "photo_browser": Recipe(HAN_FACES_FONTS, 0.3, PHOTO_VARIED, BROWSER_TEXT),
-    "screen_browser": Recipe(HAN_FACES_FONTS, 0.0, SCREEN, BROWSER_TEXT),
+    "photo_browser": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, BROWSER_TEXT),
+    "screen_browser": Recipe(FACES_FONTS, 0.0, SCREEN, BROWSER_TEXT),
 }
 
 
