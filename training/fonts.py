@@ -204,7 +204,7 @@ MORE_LATIN_FONTS = tuple(FontSpec(path) for path in (
 # HanaMinA has them all. Shared hanzi keep their Japanese forms: a design, not another character. Not Seto,
 # Oradano, kiloji nor YOz: their cmaps list hundreds of hanzi whose glyphs are blank.
 _NOTO_SANS = {weight: FontSpec(f"{_NOTO}/NotoSansCJK-{weight}.ttc", 2, cjk=True)
-              for weight in ("Thin", "Light", "Regular", "Medium", "Bold", "Black")}
+              for weight in ("Thin", "Regular", "Medium", "Bold", "Black")}
 _NOTO_SERIF = FontSpec(f"{_NOTO}/NotoSerifCJK-Regular.ttc", 2, cjk=True)
 _KAI = WIDE_EXTRA_FONTS[0]
 _UNIFONT = HAN_EXTRA_FONTS[3]
