@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from PIL import ImageDraw, ImageFont
@@ -208,28 +209,28 @@ _NOTO_SANS = {weight: FontSpec(f"{_NOTO}/NotoSansCJK-{weight}.ttc", 2, cjk=True)
 _NOTO_SERIF = FontSpec(f"{_NOTO}/NotoSerifCJK-Regular.ttc", 2, cjk=True)
 _KAI = WIDE_EXTRA_FONTS[0]
 _UNIFONT = HAN_EXTRA_FONTS[3]
-_JAPANESE = "/usr/share/fonts/truetype"
+_TRUETYPE = "/usr/share/fonts/truetype"
 JAPANESE_HAN_FONTS = tuple(FontSpec(path, cjk=True, fallback=fallback) for path, fallback in (
-    (f"{_JAPANESE}/bizud-gothic/BIZUDGothic-Regular.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/bizud-gothic/BIZUDGothic-Bold.ttf", _NOTO_SANS["Bold"]),
+    (f"{_TRUETYPE}/bizud-gothic/BIZUDGothic-Regular.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/bizud-gothic/BIZUDGothic-Bold.ttf", _NOTO_SANS["Bold"]),
     ("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/vlgothic/VL-Gothic-Regular.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/vlgothic/VL-Gothic-Regular.ttf", _NOTO_SANS["Regular"]),
     ("/usr/share/fonts/opentype/mplus/Mplus1-Thin.otf", _NOTO_SANS["Thin"]),
     ("/usr/share/fonts/opentype/mplus/Mplus1-Regular.otf", _NOTO_SANS["Regular"]),
     ("/usr/share/fonts/opentype/mplus/Mplus1-Black.otf", _NOTO_SANS["Black"]),
-    (f"{_JAPANESE}/motoya-l-cedar/MTLc3m.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/motoya-l-maruberi/MTLmr3m.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/horai-umefont/ume-tgo4.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/sawarabi-gothic/sawarabi-gothic-medium.ttf", _NOTO_SANS["Medium"]),
-    (f"{_JAPANESE}/konatu/Konatu.ttf", _NOTO_SANS["Regular"]),
-    (f"{_JAPANESE}/dotgothic16/DotGothic16-Regular.ttf", _UNIFONT),
-    (f"{_JAPANESE}/bizud-mincho/BIZUDMincho-Regular.ttf", _NOTO_SERIF),
+    (f"{_TRUETYPE}/motoya-l-cedar/MTLc3m.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/motoya-l-maruberi/MTLmr3m.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/horai-umefont/ume-tgo4.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/sawarabi-gothic/sawarabi-gothic-medium.ttf", _NOTO_SANS["Medium"]),
+    (f"{_TRUETYPE}/konatu/Konatu.ttf", _NOTO_SANS["Regular"]),
+    (f"{_TRUETYPE}/dotgothic16/DotGothic16-Regular.ttf", _UNIFONT),
+    (f"{_TRUETYPE}/bizud-mincho/BIZUDMincho-Regular.ttf", _NOTO_SERIF),
     ("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf", _NOTO_SERIF),
-    (f"{_JAPANESE}/ipamj/ipamjm.ttf", _NOTO_SERIF),
-    (f"{_JAPANESE}/hanazono/HanaMinA.ttf", None),
-    (f"{_JAPANESE}/horai-umefont/ume-tmo3.ttf", _NOTO_SERIF),
-    (f"{_JAPANESE}/klee/KleeOne-Regular.ttf", _KAI),
-    (f"{_JAPANESE}/klee/KleeOne-SemiBold.ttf", _KAI),
+    (f"{_TRUETYPE}/ipamj/ipamjm.ttf", _NOTO_SERIF),
+    (f"{_TRUETYPE}/hanazono/HanaMinA.ttf", None),
+    (f"{_TRUETYPE}/horai-umefont/ume-tmo3.ttf", _NOTO_SERIF),
+    (f"{_TRUETYPE}/klee/KleeOne-Regular.ttf", _KAI),
+    (f"{_TRUETYPE}/klee/KleeOne-SemiBold.ttf", _KAI),
 ))
 # The font pools the render recipes grew through (dataset.RECIPES).
 WIDE_FONTS = TRAIN_FONTS + WIDE_EXTRA_FONTS
@@ -298,15 +299,11 @@ class FallbackFont:
     def runs(self, text: str) -> list[tuple[float, object, str]]:
         """(x offset, face, characters) for each run of ``text``."""
         runs, x = [], 0.0
-        for char in text:
-            face = self.face if char in self.own or char == " " else self.fallback
-            if runs and runs[-1][1] is face:
-                runs[-1][2] += char
-            else:
-                runs.append([0.0, face, char])
-        for run in runs:
-            run[0], x = x, x + run[1].getlength(run[2])
-        return [tuple(run) for run in runs]
+        for face, chars in groupby(text, lambda char: self.face if char in self.own or char == " " else self.fallback):
+            run = "".join(chars)
+            runs.append((x, face, run))
+            x += face.getlength(run)
+        return runs
 
     def getlength(self, text: str) -> float:
         return sum(face.getlength(run) for _, face, run in self.runs(text))

@@ -292,12 +292,13 @@ def browser_interface_lines(locale: str = "en-US", root: Path = BROWSER_LOCALES)
     """Distinct lines of the browser's ``locale`` pack, folded as labels are (curly quotes, ellipses) and sorted:
     tags and menu accelerators left out, every value slot ($1, {NAME}, a plural's #) written $1; English lines
     printable ASCII, Chinese lines with two hanzi."""
+    chinese = locale.startswith("zh")
     lines = set()
     for message in pak_strings(root / f"{locale}.pak"):
         for form in message_forms(message):
             for line in _ACCELERATOR.sub("", _TAG.sub("", form)).splitlines():
                 line = normalize_text(" ".join(_SLOT.sub("$1", line).split()))
-                if _readable(line) and len(line) <= 60 if locale.startswith("zh") else _usable(line):
+                if (_readable(line) and len(line) <= 60) if chinese else _usable(line):
                     lines.add(line)
     return tuple(sorted(lines))
 
