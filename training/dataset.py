@@ -58,6 +58,10 @@ DICTIONARY_TEXT = {PROSE: 0.10, SOURCE: 0.04, EN_MESSAGES: 0.14, TECH: 0.06, ZH_
 BROWSER_TEXT = {PROSE: 0.04, SOURCE: 0.02, EN_MESSAGES: 0.08, EN_BROWSER: 0.12, TECH: 0.04, ZH_DOCS: 0.08,
                 ZH_LABELS: 0.12, ZH_BROWSER: 0.15, ZH_TEXT: 0.06, "zh": 0.04, "en": 0.05, "num": 0.08, "mixed": 0.06,
                 CODES: 0.06}
+# The browser's English strings alone, taken from the prose, source and messages shares: the Chinese shares exactly as
+# INTERFACE_TEXT's, since BROWSER_TEXT's English moved the right way while its Chinese, drawn from other shares, fell.
+EN_BROWSER_TEXT = {PROSE: 0.04, SOURCE: 0.02, EN_MESSAGES: 0.06, EN_BROWSER: 0.12, TECH: 0.06, ZH_DOCS: 0.15,
+                   ZH_LABELS: 0.18, ZH_TEXT: 0.08, "zh": 0.04, "en": 0.05, "num": 0.08, "mixed": 0.06, CODES: 0.06}
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,9 @@ RECIPES = {
     # A browser's interface strings beside the interface text (BROWSER_TEXT), drawn as photos and as screens.
     "photo_browser": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, BROWSER_TEXT),
     "screen_browser": Recipe(FACES_FONTS, 0.0, SCREEN, BROWSER_TEXT),
+    # Its English strings alone, the Chinese drawn as v2's own stage drew it (EN_BROWSER_TEXT).
+    "photo_browser_en": Recipe(FACES_FONTS, 0.3, PHOTO_VARIED, EN_BROWSER_TEXT),
+    "screen_browser_en": Recipe(FACES_FONTS, 0.0, SCREEN, EN_BROWSER_TEXT),
 }
 
 
