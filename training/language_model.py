@@ -27,8 +27,10 @@ from ocr.charset import default_charset, normalize_text
 from ocr.language_model import CharLanguageModel, count_ngrams, from_counts
 
 from .corpus import chinese_words
-from .text_sources import (chinese_dictionary_lines, chinese_documentation_lines, chinese_label_lines,
-                           documentation_lines, python_source_lines)
+from .evalset import evaluation_texts
+from .evalset_ui import reserved_texts
+from .text_sources import (browser_interface_lines, chinese_dictionary_lines, chinese_documentation_lines,
+                           chinese_label_lines, documentation_lines, python_source_lines)
 
 MODELS_DIR = Path(__file__).parent / "language_models"
 ORDER = 5
@@ -45,6 +47,10 @@ _ZH_PUNCTUATION = "，，，。、；：？！"
 CHINESE_TEXT = {"documentation": chinese_documentation_lines, "labels": chinese_label_lines,
                 "dictionary": chinese_dictionary_lines}
 COUNTED_CHINESE = tuple(CHINESE_TEXT)
+# What interfaces say (a browser's menus, dialogs and errors, both languages), a genre the sources above hardly hold:
+# counted once they are some 1% of each language's text and the 5-grams below MIN_COUNT drop nearly all of it, so
+# each line counts INTERFACE_WEIGHT times (then ~9% of the English counts, ~15% of the Chinese).
+INTERFACE_WEIGHT = 10.0
 
 
 def held_out(line: str) -> bool:
@@ -54,6 +60,14 @@ def held_out(line: str) -> bool:
 def real_lines() -> list[str]:
     """The documentation and source lines counted (held-out ones left out)."""
     return [line for source in (documentation_lines(), python_source_lines()) for line in source if not held_out(line)]
+
+
+def interface_lines() -> list[str]:
+    """The browser's English and Chinese strings cut at their value slots (what fills a slot is no part of the
+    string), held-out lines and every evaluation text left out."""
+    excluded = frozenset(text for _, text in evaluation_texts()) | reserved_texts()
+    return [piece.strip() for locale in ("en-US", "zh-CN") for line in browser_interface_lines(locale)
+            if line not in excluded and not held_out(line) for piece in line.split("$1") if piece.strip()]
 
 
 def english_word_weights() -> tuple[list[str], list[float]]:
@@ -77,12 +91,13 @@ def chinese_sentences(rng: random.Random, power: float = CHINESE_POWER) -> list[
 
 
 def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float = CHINESE_POWER,
-          chinese_text: tuple[str, ...] = COUNTED_CHINESE) -> CharLanguageModel:
-    return from_counts(ngram_counts(order, chinese_power, chinese_text), order, min_count)
+          chinese_text: tuple[str, ...] = COUNTED_CHINESE, interface_weight: float = INTERFACE_WEIGHT
+          ) -> CharLanguageModel:
+    return from_counts(ngram_counts(order, chinese_power, chinese_text, interface_weight), order, min_count)
 
 
-def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
-                 chinese_text: tuple[str, ...] = COUNTED_CHINESE) -> dict[str, float]:
+def ngram_counts(order: int, chinese_power: float = CHINESE_POWER, chinese_text: tuple[str, ...] = COUNTED_CHINESE,
+                 interface_weight: float = INTERFACE_WEIGHT) -> dict[str, float]:
     charset = default_charset()
     lines = [normalize_text(line).lower() for line in real_lines()]
     counts = count_ngrams([line for line in lines if charset.covers(line)], order)
@@ -97,6 +112,10 @@ def ngram_counts(order: int, chinese_power: float = CHINESE_POWER,
     for genre in chinese_text:  # held-out lines left out
         real = [normalize_text(line).lower() for line in CHINESE_TEXT[genre]() if not held_out(line)]
         _merge(counts, count_ngrams([line for line in real if charset.covers(line)], order))
+    if interface_weight:
+        interface = [line for line in (normalize_text(line).lower() for line in interface_lines())
+                     if charset.covers(line)]
+        _merge(counts, count_ngrams(interface, order, [interface_weight] * len(interface)))
     return counts
 
 
@@ -112,9 +131,12 @@ def main() -> None:
                         help="Chinese words drawn by frequency**power (an experiment's model: write it with --out)")
     parser.add_argument("--chinese-text", nargs="*", choices=sorted(CHINESE_TEXT), default=list(COUNTED_CHINESE),
                         help="the real Chinese genres counted (none: the model before lm-docs; an experiment's)")
+    parser.add_argument("--interface-weight", type=float, default=INTERFACE_WEIGHT,
+                        help="times each interface line is counted (0: the model before lm-interface)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
-    model = build(args.order, chinese_power=args.chinese_power, chinese_text=tuple(args.chinese_text))
+    model = build(args.order, chinese_power=args.chinese_power, chinese_text=tuple(args.chinese_text),
+                  interface_weight=args.interface_weight)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"chars-{args.order}.json.gz"
     model.save(path)
