@@ -47,10 +47,11 @@ _ZH_PUNCTUATION = "，，，。、；：？！"
 CHINESE_TEXT = {"documentation": chinese_documentation_lines, "labels": chinese_label_lines,
                 "dictionary": chinese_dictionary_lines}
 COUNTED_CHINESE = tuple(CHINESE_TEXT)
-# What interfaces say (a browser's menus, dialogs and errors, both languages), a genre the sources above hardly hold:
-# counted once they are some 1% of each language's text and the 5-grams below MIN_COUNT drop nearly all of it, so
-# each line counts INTERFACE_WEIGHT times (then ~9% of the English counts, ~15% of the Chinese).
-INTERFACE_WEIGHT = 10.0
+# What interfaces say (a browser's menus, dialogs and errors, both languages), a genre the sources above hardly hold.
+# Counted once, they are some 1% of each language's text and MIN_COUNT drops nearly every 5-gram they bring; counted
+# ten times (~9% of the English counts, ~15% of the Chinese: --interface-weight 10), they read no blind set better
+# (training/experiments/lm-interface-evaluation.json), so the served model does not count them.
+INTERFACE_WEIGHT = 0.0
 
 
 def held_out(line: str) -> bool:
@@ -132,7 +133,7 @@ def main() -> None:
     parser.add_argument("--chinese-text", nargs="*", choices=sorted(CHINESE_TEXT), default=list(COUNTED_CHINESE),
                         help="the real Chinese genres counted (none: the model before lm-docs; an experiment's)")
     parser.add_argument("--interface-weight", type=float, default=INTERFACE_WEIGHT,
-                        help="times each interface line is counted (0: the model before lm-interface)")
+                        help="times each interface line is counted (an experiment's model: write it with --out)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder the model is written to")
     args = parser.parse_args()
     model = build(args.order, chinese_power=args.chinese_power, chinese_text=tuple(args.chinese_text),

@@ -99,3 +99,13 @@ def test_decoder_choice_picks_stay_put_when_a_package_adds_lines():
     moved = sum(before != after for before, after in zip(*picks))
     assert 0 < moved < 60  # ~5% move (to the new lines); choosing by index moved nearly all
     assert set(picks[0]) <= set(base) and len(set(picks[0])) > 350
+
+
+def test_interface_lines_are_cut_at_their_slots_and_leave_evaluation_texts_out(monkeypatch):
+    from training import language_model
+
+    evaluation_text = next(iter(language_model.reserved_texts()))
+    packs = {"en-US": ("Delete $1 files?", evaluation_text, "Open in new tab"), "zh-CN": ("删除$1个文件？",)}
+    monkeypatch.setattr(language_model, "browser_interface_lines", packs.__getitem__)
+    monkeypatch.setattr(language_model, "held_out", lambda line: line == "Open in new tab")
+    assert language_model.interface_lines() == ["Delete", "files?", "删除", "个文件？"]
