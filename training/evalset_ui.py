@@ -18,7 +18,7 @@ from pathlib import Path
 from ocr.charset import default_charset, normalize_text
 
 from . import text_sources
-from .evalset import EvalItem
+from .evalset import EvalItem, evaluation_texts
 from .fonts import EVAL2_BLIND_FONTS, TRAIN_FONTS, fonts_for
 from .render import HARD, TRAIN, colourize, render_line
 
@@ -86,6 +86,12 @@ def sample_texts(*paths: Path) -> frozenset[str]:
 def reserved_texts() -> frozenset[str]:
     """Every text of the gettext samples: training never draws them."""
     return sample_texts(TEXTS_PATH, PAGE_TEXTS_PATH, LARGE_TEXTS_PATH)
+
+
+def every_evaluation_text() -> frozenset[str]:
+    """The texts of every evaluation set, the first set's and the gettext samples: no training line draws them and the
+    language model does not count them."""
+    return frozenset(text for _, text in evaluation_texts()) | reserved_texts()
 
 
 def training_source_texts() -> frozenset[str]:

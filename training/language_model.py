@@ -27,8 +27,7 @@ from ocr.charset import default_charset, normalize_text
 from ocr.language_model import CharLanguageModel, count_ngrams, from_counts
 
 from .corpus import chinese_words
-from .evalset import evaluation_texts
-from .evalset_ui import reserved_texts
+from .evalset_ui import every_evaluation_text
 from .text_sources import (browser_interface_lines, chinese_dictionary_lines, chinese_documentation_lines,
                            chinese_label_lines, documentation_lines, python_source_lines)
 
@@ -66,7 +65,7 @@ def real_lines() -> list[str]:
 def interface_lines() -> list[str]:
     """The browser's English and Chinese strings cut at their value slots (what fills a slot is no part of the
     string), held-out lines and every evaluation text left out."""
-    excluded = frozenset(text for _, text in evaluation_texts()) | reserved_texts()
+    excluded = every_evaluation_text()
     return [piece.strip() for locale in ("en-US", "zh-CN") for line in browser_interface_lines(locale)
             if line not in excluded and not held_out(line) for piece in line.split("$1") if piece.strip()]
 
@@ -99,9 +98,7 @@ def build(order: int = ORDER, min_count: float = MIN_COUNT, chinese_power: float
 
 def ngram_counts(order: int, chinese_power: float = CHINESE_POWER, chinese_text: tuple[str, ...] = COUNTED_CHINESE,
                  interface_weight: float = INTERFACE_WEIGHT) -> dict[str, float]:
-    charset = default_charset()
-    lines = [normalize_text(line).lower() for line in real_lines()]
-    counts = count_ngrams([line for line in lines if charset.covers(line)], order)
+    counts = count_ngrams(_countable(real_lines()), order)
     real_total = sum(value for gram, value in counts.items() if len(gram) == 1)
     words, weights = english_word_weights()
     # The word list weighs as much as the real lines: it brings the vocabulary, they bring the case and
@@ -111,13 +108,17 @@ def ngram_counts(order: int, chinese_power: float = CHINESE_POWER, chinese_text:
     chinese = chinese_sentences(random.Random(SEED), chinese_power)
     _merge(counts, count_ngrams(chinese, order))
     for genre in chinese_text:  # held-out lines left out
-        real = [normalize_text(line).lower() for line in CHINESE_TEXT[genre]() if not held_out(line)]
-        _merge(counts, count_ngrams([line for line in real if charset.covers(line)], order))
+        _merge(counts, count_ngrams(_countable(line for line in CHINESE_TEXT[genre]() if not held_out(line)), order))
     if interface_weight:
-        interface = [line for line in (normalize_text(line).lower() for line in interface_lines())
-                     if charset.covers(line)]
+        interface = _countable(interface_lines())
         _merge(counts, count_ngrams(interface, order, [interface_weight] * len(interface)))
     return counts
+
+
+def _countable(lines) -> list[str]:
+    """Lines as the model counts them: normalised, lower case, only those the charset can write."""
+    charset = default_charset()
+    return [line for line in (normalize_text(line).lower() for line in lines) if charset.covers(line)]
 
 
 def _merge(into: dict[str, float], counts: dict[str, float]) -> None:

@@ -18,8 +18,7 @@ from pathlib import Path
 from ocr.preprocess import PreprocessOptions
 
 from .dataset import RECIPES, SHARD_SIZE, render_shard, save_shard
-from .evalset import evaluation_texts
-from .evalset_ui import reserved_texts
+from .evalset_ui import every_evaluation_text
 from .train_config import LineSource, load_config
 
 CACHE_ROOT = Path(".cache")
@@ -50,8 +49,8 @@ class ShardJob:
 def render_job(job: ShardJob) -> str:
     """Render and save one shard (in whichever process runs it); returns what it did, for the log."""
     started = time.monotonic()
-    excluded = frozenset(text for _, text in evaluation_texts()) | reserved_texts()
-    save_shard(render_shard(job.seed, job.size, job.options, excluded, RECIPES[job.recipe_name]), job.path)
+    save_shard(render_shard(job.seed, job.size, job.options, every_evaluation_text(), RECIPES[job.recipe_name]),
+               job.path)
     return f"rendered {job.path} ({job.size} lines, {time.monotonic() - started:.1f} s)"
 
 

@@ -104,7 +104,7 @@ def test_decoder_choice_picks_stay_put_when_a_package_adds_lines():
 def test_interface_lines_are_cut_at_their_slots_and_leave_evaluation_texts_out(monkeypatch):
     from training import language_model
 
-    evaluation_text = next(iter(language_model.reserved_texts()))
+    evaluation_text = next(iter(language_model.every_evaluation_text()))
     packs = {"en-US": ("Delete $1 files?", evaluation_text, "Open in new tab"), "zh-CN": ("删除$1个文件？",)}
     monkeypatch.setattr(language_model, "browser_interface_lines", packs.__getitem__)
     monkeypatch.setattr(language_model, "held_out", lambda line: line == "Open in new tab")
