@@ -26,6 +26,7 @@ from .dataset import RECIPES, Shard, bucketed_batches, load_shard, render_shard,
 from .export import write_version_folder
 from .grow import warm_start
 from .render_cache import CACHE_ROOT, cache_dir_for, fill_cache, shard_seed
+from .teacher import DistillOptions, Teacher, distillation_loss
 from .train_config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,10 +97,17 @@ def precision_on(requested: str, device: str) -> str:
 CTC_LOSS = nn.CTCLoss(blank=0, zero_infinity=True)
 
 
-def training_step(model: CRNN, optimizer: torch.optim.Optimizer, batch, precision: str, device: str = "cpu") -> torch.Tensor:
-    """One optimizer step on a make_batch batch; returns the (detached) CTC loss."""
+def training_step(model: CRNN, optimizer: torch.optim.Optimizer, batch, precision: str, device: str = "cpu",
+                  distill=None) -> torch.Tensor:
+    """One optimizer step on a make_batch batch; returns the (detached) loss. ``distill``: (options, each line's
+    teacher.SymbolTargets or None) adds the teacher's KL term to the CTC loss."""
     images, targets, input_lengths, target_lengths = batch
-    loss = CTC_LOSS(log_probs_of(model, images.to(device), precision), targets.to(device), input_lengths, target_lengths)
+    log_probs = log_probs_of(model, images.to(device), precision)
+    loss = CTC_LOSS(log_probs, targets.to(device), input_lengths, target_lengths)
+    if distill is not None:
+        options, symbol_targets = distill
+        loss = loss + options.weight * distillation_loss(log_probs.cpu(), input_lengths, symbol_targets,
+                                                           options.temperature)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -213,6 +221,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
         if pool.refresh() == 0:
             raise RuntimeError(f"no trainable lines under {cache_root}")
 
+    teacher = Teacher(DistillOptions(**config.distill), charset, torch.get_num_threads()) if config.distill else None
+    distilled, offered = 0, 0  # lines the teacher read right, of those it saw, since the last report
     model.train()
     progress = tqdm(total=max_steps, initial=step, disable=quiet, mininterval=10, desc=config.version)
     started = time.monotonic() - elapsed
@@ -225,7 +235,13 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             for group in optimizer.param_groups:
                 group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
             batch = make_batch([pool.images[i] for i in indices], [pool.labels[i] for i in indices])
-            loss = training_step(model, optimizer, batch, precision, device)
+            distill = None
+            if teacher:
+                symbol_targets = [teacher.targets(pool.images[i], pool.labels[i]) for i in indices]
+                distilled += sum(target is not None for target in symbol_targets)
+                offered += len(symbol_targets)
+                distill = (teacher.options, symbol_targets)
+            loss = training_step(model, optimizer, batch, precision, device, distill)
             step += 1
             lines_seen += len(indices)
             progress.update(1)
@@ -234,8 +250,10 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
                 elapsed = time.monotonic() - started
                 save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen, threads)
                 accuracy = validation_accuracy(model, validation, charset, device)
-                print(f"step {step} loss {loss.item():.3f} val_line_acc {accuracy:.3f} "
+                taught = f" teacher_agreed {distilled / max(1, offered):.3f}" if teacher else ""
+                print(f"step {step} loss {loss.item():.3f} val_line_acc {accuracy:.3f}{taught} "
                       f"lines {lines_seen} elapsed {elapsed:.0f}s", flush=True)
+                distilled, offered = 0, 0
         pool.refresh()
     progress.close()
 
