@@ -70,7 +70,7 @@ def symbol_targets(probabilities: np.ndarray, classes: np.ndarray, label: list[i
     at_peaks = probabilities[peak_frames(probabilities, path)][:, 1:]  # blank is not a character
     top = np.argpartition(-at_peaks, options.top - 1, axis=-1)[:, : options.top]
     mapped = classes[top + 1]
-    kept = mapped >= 0
+    kept = (mapped >= 0) & (np.take_along_axis(at_peaks, top, -1) > 0)
     symbols = np.broadcast_to(np.arange(len(label))[:, None], top.shape)[kept]
     # Several teacher classes may fold onto one of ours (full- and half-width commas): their mass adds up.
     width = int(classes.max()) + 1
