@@ -32,7 +32,7 @@ class DistillOptions:
     teacher: str = "ppocrv6-small"  # a key of import_models.SOURCES
     weight: float = 1.0  # of the KL term beside CTC
     temperature: float = 2.0  # softens both sides, so that the runner-up classes carry weight
-    top: int = 5  # teacher classes kept per frame
+    top: int = 5  # teacher classes kept per symbol
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def symbol_targets(probabilities: np.ndarray, classes: np.ndarray, label: list[i
         return None
     at_peaks = probabilities[peak_frames(probabilities, path)][:, 1:]  # blank is not a character
     top = np.argpartition(-at_peaks, options.top - 1, axis=-1)[:, : options.top]
-    mapped = classes[top + 1]
-    kept = (mapped >= 0) & (np.take_along_axis(at_peaks, top, -1) > 0)
+    mapped, top_probabilities = classes[top + 1], np.take_along_axis(at_peaks, top, -1)
+    kept = (mapped >= 0) & (top_probabilities > 0)
     symbols = np.broadcast_to(np.arange(len(label))[:, None], top.shape)[kept]
     # Several teacher classes may fold onto one of ours (full- and half-width commas): their mass adds up.
     width = int(classes.max()) + 1
     keys, inverse = np.unique(symbols * width + mapped[kept], return_inverse=True)
-    mass = np.bincount(inverse, weights=np.take_along_axis(at_peaks, top, -1)[kept])
+    mass = np.bincount(inverse, weights=top_probabilities[kept])
     symbols, merged = keys // width, keys % width
     softened = mass ** (1.0 / options.temperature)
     totals = np.bincount(symbols, weights=softened, minlength=len(label))
@@ -94,11 +94,9 @@ def distillation_loss(log_probs: torch.Tensor, input_lengths: torch.Tensor, targ
         if target is None:
             continue
         path = paths[line, : int(input_lengths[line])]
-        spans = collapse_path(path)
-        if len(spans) != target.count:
+        peaks = np.asarray(peak_frames(log_probs[: len(path), line].detach().cpu().numpy(), path))
+        if len(peaks) != target.count:
             continue
-        line_probs = log_probs[: len(path), line].detach().cpu().numpy()
-        peaks = np.asarray(peak_frames(line_probs, path))
         frames.append(peaks[target.symbols])
         lines.append(np.full(len(target.symbols), line))
         classes.append(target.classes)
