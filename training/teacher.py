@@ -22,6 +22,7 @@ from PIL import Image
 
 from ocr.charset import Charset, normalize_text
 from ocr.ctc import collapse_path
+from ocr.preprocess import pad_batch
 
 from .import_models import PADDLE_PREPROCESS, SOURCES, dictionary_of
 from .wheels import read_member
@@ -48,10 +49,11 @@ class SymbolTargets:
 
 def class_map(teacher_alphabet: str, charset: Charset) -> np.ndarray:
     """Student class id of every teacher class (blank 0 -> 0), -1 where our charset has no such character."""
-    index = {char: position + 1 for position, char in enumerate(charset.alphabet)}
-    mapped = [0] + [index.get(normalize_text(char), -1) if len(normalize_text(char)) == 1 else -1
-                    for char in teacher_alphabet]
-    return np.asarray(mapped, dtype=np.int64)
+    def student_class(char: str) -> int:
+        ids = charset.encode(char) if charset.covers(normalize_text(char)) else []
+        return ids[0] if len(ids) == 1 else -1
+
+    return np.asarray([0] + [student_class(char) for char in teacher_alphabet], dtype=np.int64)
 
 
 def peak_frames(probabilities: np.ndarray, path: np.ndarray) -> list[int]:
@@ -133,9 +135,9 @@ class Teacher:
         """A cached line (uint8, bright text on dark) as the teacher's (1, 3, 48, W) input."""
         height = PADDLE_PREPROCESS.height
         width = max(8, round(line.shape[1] * height / line.shape[0]))
-        dark_on_light = Image.fromarray(255 - line).resize((width, height), Image.BILINEAR)
-        pixels = np.asarray(dark_on_light, dtype=np.float32) * (2 / 255.0) - 1.0
-        return np.ascontiguousarray(np.broadcast_to(pixels, (1, 3, height, width)))
+        dark_on_light = np.asarray(Image.fromarray(255 - line).resize((width, height), Image.BILINEAR))
+        # Unpadded (width_multiple 1): the teacher's frames change with padding.
+        return pad_batch([np.repeat(dark_on_light[:, :, None], 3, axis=2)], width_multiple=1, style="paddle")[0]
 
     def targets(self, line: np.ndarray, label: list[int]) -> SymbolTargets | None:
         probabilities = self.session.run(None, {self.input_name: self.teacher_input(line)})[0][0]

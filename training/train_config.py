@@ -49,7 +49,7 @@ class TrainConfig:
     # shared with another process, 5x (0.4 vs 2.2 s a step). Where bfloat16 would be emulated (no AMX nor
     # AVX512-BF16) training falls back to "fp32" (train.precision_on).
     precision: str = "fp32"
-    # A teacher's frame posteriors beside the labels (teacher.DistillOptions' fields), e.g. {"teacher": "ppocrv6-small"}.
+    # A teacher's per-symbol beliefs beside the labels (teacher.DistillOptions' fields), e.g. {"teacher": "ppocrv6-small"}.
     distill: dict | None = None
 
     def __post_init__(self) -> None:
