@@ -103,13 +103,16 @@ def choice_lines(recognizer: Recognizer, count: int = LINES, seed: int = SEED
 
 
 def grid_counts(recognizer: Recognizer, texts: list[str], lines: list[np.ndarray], lm: CharLanguageModel,
-                batch_size: int = 16) -> tuple[int, dict[tuple[float, float], int]]:
-    """Lines read exactly (as evaluated) greedily and with each (lm_weight, length_bonus) of the grid. A batch's
-    probabilities are decoded and dropped: 2,400 lines of an 18 k-class recognizer would hold ~30 GB at once."""
+                batch_size: int = 16, grid: tuple[tuple[float, float], ...] | None = None
+                ) -> tuple[int, dict[tuple[float, float], int]]:
+    """Lines read exactly (as evaluated) greedily and with each (lm_weight, length_bonus) of the grid (by default
+    every pair of WEIGHTS and BONUSES). A batch's probabilities are decoded and dropped: 2,400 lines of an 18 k-class
+    recognizer would hold ~30 GB at once."""
     def right(decoded, text) -> int:
         return normalize_for_scoring(decoded.text) == normalize_for_scoring(text)
 
-    cells = {(weight, bonus): BeamSettings(weight, bonus) for weight in WEIGHTS for bonus in BONUSES}
+    grid = grid or tuple((weight, bonus) for weight in WEIGHTS for bonus in BONUSES)
+    cells = {(weight, bonus): BeamSettings(weight, bonus) for weight, bonus in grid}
     greedy, counts = 0, dict.fromkeys(cells, 0)
     for start in range(0, len(lines), batch_size):
         batch = zip(texts[start:start + batch_size], recognizer.line_probabilities(lines[start:start + batch_size]))
