@@ -1,9 +1,10 @@
-"""Average networks fine-tuned from one start into one ("model soup"): `python -m training.soup --config NAME`.
+"""Average networks fine-tuned from one start into one ("model soup"):
+`python -m training.soup --ingredients v2,v2-warped,... --mix greedy --name NAME --out DIR`.
 
 Stages warm-started from the same weights at a small learning rate lie in one basin; there the average of
 several reads data unlike any one's training data better than each ingredient, and the served network is the
-same size and speed. A soup config names its ingredients (versions whose final weights `make train` left in
-training/checkpoints); every tensor is averaged, batch-norm statistics too.
+same size and speed. The ingredients are versions whose final weights `make train` left in training/checkpoints
+(or --weights); every tensor is averaged, batch-norm statistics too.
 
 Two ways to mix, as Wortsman et al. (2022) compare them: "uniform" averages every ingredient; "greedy" ranks the
 ingredients by the choice lines they read (training.decoder_settings: unseen text, decoded with fixed settings)
@@ -26,7 +27,7 @@ from ocr.runtime import Recognizer
 
 from .decoder_settings import LANGUAGE_MODEL, choice_lines, give_decoder, grid_counts
 from .export import write_version_folder
-from .train import ROOT, WEIGHTS_DIR, build_model
+from .train import WEIGHTS_DIR, build_model
 from .train_config import TrainConfig, load_config
 
 State = dict[str, Tensor]
@@ -80,27 +81,29 @@ def greedy_soup(ingredients: dict[str, State], judge, log=print) -> tuple[list[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True, help="a soup config: training/configs/NAME.json")
+    parser.add_argument("--ingredients", required=True, help="versions, comma-separated, e.g. v2,v2-warped")
+    parser.add_argument("--like", default="v2", help="the config whose network and preprocessing they share")
+    parser.add_argument("--mix", choices=("uniform", "greedy"), default="uniform")
+    parser.add_argument("--judged-with", default="0.3/0.8", help="greedy mix: lm_weight/length_bonus on the choice lines")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="where the ingredients' weights are")
-    parser.add_argument("--out", type=Path, help="version folder (default services/ocr-<version>)")
+    parser.add_argument("--name", required=True, help="the soup's weights go to WEIGHTS/NAME.pt")
+    parser.add_argument("--out", type=Path, required=True, help="version folder to write")
     args = parser.parse_args()
-    config = load_config(args.config)
-    if not config.soup:
-        raise SystemExit(f"{config.version} names no soup ingredients")
+    config = load_config(args.like)
     ingredients = {name: torch.load(args.weights / f"{name}.pt", weights_only=True)
-                   for name in config.soup["ingredients"]}
-    names = list(ingredients)
-    record = {"mix": config.soup["mix"]}
-    if config.soup["mix"] == "greedy":
-        settings = BeamSettings(**config.soup["judged_with"])
+                   for name in args.ingredients.split(",")}
+    names, record = list(ingredients), {"mix": args.mix}
+    if args.mix == "greedy":
+        weight, bonus = (float(value) for value in args.judged_with.split("/"))
+        record["judged_with"] = {"lm_weight": weight, "length_bonus": bonus}
         with tempfile.TemporaryDirectory() as work:
-            names, record["choice_lines_read"] = greedy_soup(ingredients, ChoiceJudge(config, settings, Path(work)))
+            judge = ChoiceJudge(config, BeamSettings(weight, bonus), Path(work))
+            names, record["choice_lines_read"] = greedy_soup(ingredients, judge)
     record["ingredients"] = names
     model = build_model(config, default_charset().num_classes)
     model.load_state_dict(average([ingredients[name] for name in names]))
-    torch.save(model.state_dict(), args.weights / f"{config.version}.pt")
-    out = args.out or ROOT / "services" / f"ocr-{config.version}"
-    print(write_version_folder(model.eval(), config, default_charset(), out, {"soup": record}))
+    torch.save(model.state_dict(), args.weights / f"{args.name}.pt")
+    print(write_version_folder(model.eval(), config, default_charset(), args.out, {"soup": record}))
     print(json.dumps(record))
 
 

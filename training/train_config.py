@@ -51,9 +51,6 @@ class TrainConfig:
     precision: str = "fp32"
     # A teacher's per-symbol beliefs beside the labels (teacher.DistillOptions' fields), e.g. {"teacher": "ppocrv6-small"}.
     distill: dict | None = None
-    # An average of trained versions instead of training (training/soup.py): {"ingredients": [...], "mix":
-    # "uniform"} or "greedy" with "judged_with": {"lm_weight": ..., "length_bonus": ...}.
-    soup: dict | None = None
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
