@@ -39,10 +39,13 @@ def build_model(config: TrainConfig, num_classes: int) -> CRNN:
                                       **config.model}))
 
 
-def lr_factor(step: int, max_steps: int, warmup_fraction: float) -> float:
+def lr_factor(step: int, max_steps: int, warmup_fraction: float, schedule: str = "cosine") -> float:
+    """Linear warm-up, then cosine decay to 0, or the peak held ("constant": snapshots to average, soup.py)."""
     warmup = max(1, int(max_steps * warmup_fraction))
     if step < warmup:
         return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
     progress = (step - warmup) / max(1, max_steps - warmup)
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
@@ -233,7 +236,7 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
                 break
             set_features_frozen(model, step < config.frozen_feature_steps)
             for group in optimizer.param_groups:
-                group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction)
+                group["lr"] = config.peak_lr * lr_factor(step, max_steps, config.warmup_fraction, config.schedule)
             batch = make_batch([pool.images[i] for i in indices], [pool.labels[i] for i in indices])
             distill = None
             if teacher:
@@ -246,6 +249,8 @@ def train(config: TrainConfig, run_dir: Path, cache_root: Path, version_dir: Pat
             lines_seen += len(indices)
             progress.update(1)
             progress.set_postfix(loss=f"{loss.item():.3f}", lines=lines_seen, pool=len(pool.images), refresh=False)
+            if config.snapshot_every and step % config.snapshot_every == 0:
+                torch.save(model.state_dict(), run_dir / f"snapshot-{step}.pt")
             if step % config.checkpoint_every == 0 or step == max_steps:
                 elapsed = time.monotonic() - started
                 save_checkpoint(checkpoint_path, model, optimizer, step, elapsed, lines_seen, threads)

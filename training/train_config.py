@@ -9,6 +9,7 @@ from ocr.preprocess import PreprocessOptions
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 PRECISIONS = ("fp32", "bf16")
+SCHEDULES = ("cosine", "constant")
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,14 @@ class TrainConfig:
     precision: str = "fp32"
     # A teacher's per-symbol beliefs beside the labels (teacher.DistillOptions' fields), e.g. {"teacher": "ppocrv6-small"}.
     distill: dict | None = None
+    schedule: str = "cosine"  # after warm-up: "cosine" decays to 0, "constant" holds the peak (train.lr_factor)
+    snapshot_every: int = 0  # also keep the weights every N steps (run_dir/snapshot-STEP.pt) to average (soup.py)
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise TypeError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.schedule not in SCHEDULES:
+            raise TypeError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
 
     def sources(self) -> list[LineSource]:
         return [LineSource(self.recipe, self.data_seed, self.shards), *(LineSource(**extra) for extra in self.also)]

@@ -283,6 +283,12 @@ def test_learning_rate_warms_up_then_decays_to_zero():
     assert all(a >= b for a, b in zip(factors[40:], factors[41:]))
 
 
+def test_constant_schedule_warms_up_then_holds_the_peak():
+    factors = [lr_factor(step, 1000, 0.04, "constant") for step in range(1000)]
+    assert factors[0] == pytest.approx(1 / 40)
+    assert factors[39:] == [1.0] * 961
+
+
 def test_scores_use_exact_lines_and_character_error_rate():
     report = score([("hello", "hello"), ("world", "word"), ("“引”", '"引"')])
     assert report["lines"] == 3
