@@ -25,7 +25,7 @@ from ocr.ctc import BeamSettings
 from ocr.language_model import CharLanguageModel
 from ocr.runtime import Recognizer
 
-from .decoder_settings import LANGUAGE_MODEL, choice_lines, give_decoder, grid_counts
+from .decoder_settings import LANGUAGE_MODEL, choice_lines, grid_counts
 from .export import write_version_folder
 from .train import WEIGHTS_DIR, build_model
 from .train_config import TrainConfig, load_config
